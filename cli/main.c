@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tunlab: watch a packet cross a VPN, step by step.  main() looks the
+ * command up in one table (like ip or git) and runs it; the table also gives
+ * `tunlab help`, every `COMMAND --help` and the man page.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct cli_command commands[] = {
+	{ "dissect", "[--names] [--offsets] [--fields F,F...] FILE",
+	  "decode the packets of a capture or trace, field by field",
+	  "Decode every packet of FILE (pcap, or pcapng such as a tunlab trace)\n"
+	  "and print its protocol fields as a tree.\n"
+	  "\n"
+	  "  -n, --names        show each field's filter name, e.g. [ip.ttl]\n"
+	  "  -O, --offsets      show each field's byte offset and length\n"
+	  "  -e, --fields LIST  print only these fields, tab-separated, one\n"
+	  "                     line per packet (like tshark -T fields)\n",
+	  cmd_dissect, 0 },
+	{ "export", "--format jsonl|text TRACE [-o OUT]",
+	  "turn a trace into JSON Lines or a plain-text narrative",
+	  "Read a tunlab trace (pcapng) and write its events.\n"
+	  "\n"
+	  "  -f, --format jsonl  one JSON object per event (docs/trace-format.md)\n"
+	  "  -f, --format text   one paragraph per packet: its steps in order\n"
+	  "  -o, --output OUT    write to OUT instead of standard output\n",
+	  cmd_export, 0 },
+	{ "steps", "[STEP]", "explain the seven steps of a packet's trip",
+	  "Explain each step a packet takes through the VPN, out (1..7) and\n"
+	  "back in on the far host (7'..1'), or only STEP, e.g. 5 or 5'.\n",
+	  cmd_steps, 0 },
+	{ "help", "[COMMAND]", "list the commands, or explain one",
+	  "Without COMMAND, list every command; with it, show its help.\n",
+	  cmd_help, 0 },
+	{ "version", "", "print tunlab's version",
+	  "Print the version and exit.\n", cmd_version, 0 },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void cli_print_help(const struct cli_command *cmd, FILE *out)
+{
+	fprintf(out, "usage: tunlab %s %s\n\n%s.\n\n%s", cmd->name, cmd->usage,
+		cmd->summary, cmd->help);
+	if (cmd->flags & CMD_NEEDS_ROOT)
+		fprintf(out, "\nNeeds root.\n");
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tunlab %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: tunlab %s %s\n(see tunlab %s --help)\n",
+		cmd->name, cmd->usage, cmd->name);
+	return EXIT_USAGE;
+}
+
+int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
+	       const char *optstring, const struct option *longopts)
+{
+	int ch;
+
+	opterr = 0;
+	ch = getopt_long(argc, argv, optstring, longopts, NULL);
+	if (ch == '?' || ch == ':') {
+		const char *opt = argv[optind - 1];
+
+		if (ch == ':' || (optopt && strchr(optstring, optopt)))
+			cli_usage_error(cmd, "option '%s' needs a value", opt);
+		else
+			cli_usage_error(cmd, "unknown option '%s'", opt);
+		return '?';
+	}
+	return ch;
+}
+
+static void print_overview(FILE *out)
+{
+	fprintf(out,
+		"usage: tunlab COMMAND [options]\n\n"
+		"Watch one real packet cross a real VPN tunnel, step by step.\n\n"
+		"Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(out, "\n'tunlab COMMAND --help' explains a command. "
+		"GUIDE.md walks you through a lab.\n");
+}
+
+/* Write text as troff, escaping what troff would misread. */
+static void man_text(FILE *out, const char *s)
+{
+	int bol = 1;
+
+	for (; *s; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			fputs("\\&", out);
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+		bol = *s == '\n';
+	}
+}
+
+/* The man page, generated from the same table as --help. */
+static void print_man(FILE *out)
+{
+	fprintf(out, ".TH TUNLAB 1 \"\" \"tunlab %s\" \"User Commands\"\n",
+		TL_VERSION);
+	fprintf(out, ".SH NAME\ntunlab \\- watch a packet cross a VPN tunnel, "
+		"step by step\n");
+	fprintf(out, ".SH SYNOPSIS\n.B tunlab\n.I COMMAND\n[options]\n");
+	fprintf(out, ".SH DESCRIPTION\n");
+	man_text(out, "tunlab runs a small real VPN between network namespaces, "
+		 "traces every packet through the seven steps of its path "
+		 "(app socket, kernel routing, tun/tap driver, daemon read, "
+		 "encryption and UDP send, routing to the wire, the wire) and "
+		 "shows them.\n");
+	fprintf(out, ".SH COMMANDS\n");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct cli_command *c = &commands[i];
+
+		fprintf(out, ".SS \"tunlab %s ", c->name);
+		man_text(out, c->usage);
+		fprintf(out, "\"\n");
+		man_text(out, c->summary);
+		fprintf(out, ".\n.PP\n.nf\n");
+		man_text(out, c->help);
+		if (c->flags & CMD_NEEDS_ROOT)
+			fprintf(out, "\nNeeds root.\n");
+		fprintf(out, ".fi\n");
+	}
+	fprintf(out, ".SH EXIT STATUS\n0 on success, 1 when a command fails, "
+		"2 for a bad command line.\n");
+	fprintf(out, ".SH SEE ALSO\n");
+	man_text(out, "GUIDE.md and docs/ in " TL_DATADIR
+		 " or the source tree; tshark(1), ip(8).\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct cli_command *self = cli_find("help");
+	const struct cli_command *cmd;
+
+	if (argc == 2 && strcmp(argv[1], "--man") == 0) {
+		print_man(stdout);
+		return EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		cli_print_help(self, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return cli_usage_error(self, "too many arguments");
+	if (argc == 1) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+	cmd = cli_find(argv[1]);
+	if (!cmd)
+		return cli_usage_error(self, "no command '%s'", argv[1]);
+	cli_print_help(cmd, stdout);
+	return EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return cli_usage_error(cli_find("version"), "takes no arguments");
+	printf("tunlab %s\n", TL_VERSION);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *cmd;
+
+	if (argc < 2) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		return cmd_version(1, argv + 1);
+	cmd = cli_find(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "tunlab: unknown command '%s' "
+			"(tunlab help lists them)\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	/* --help anywhere before "--" asks for help, not for the command. */
+	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_print_help(cmd, stdout);
+			return EXIT_OK;
+		}
+	}
+	if ((cmd->flags & CMD_NEEDS_ROOT) && geteuid() != 0) {
+		fprintf(stderr, "tunlab %s: needs root (it creates network "
+			"namespaces and devices); run it with sudo\n", cmd->name);
+		return EXIT_FAIL;
+	}
+	log_set_prog("tunlab");
+	return cmd->run(argc - 1, argv + 1);
+}

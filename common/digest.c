@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Packet digests: see digest.h. */
+#include "digest.h"
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+/* Mix a length in as 4 big-endian bytes. */
+static uint64_t fnv_len(uint64_t h, size_t len)
+{
+	uint8_t b[4] = {
+		(uint8_t)(len >> 24), (uint8_t)(len >> 16),
+		(uint8_t)(len >> 8), (uint8_t)len,
+	};
+
+	return fnv(h, b, sizeof(b));
+}
+
+static uint64_t span(uint64_t h, const uint8_t *p, size_t len, size_t have)
+{
+	size_t n = len < TL_DIGEST_SPAN ? len : TL_DIGEST_SPAN;
+
+	if (n > have)
+		n = have;
+	return fnv(fnv_len(h, len), p, n);
+}
+
+uint64_t tl_digest_payload(const void *buf, size_t len)
+{
+	return span(FNV_OFFSET, buf, len, len);
+}
+
+uint64_t tl_digest_ip(const void *pkt, size_t caplen)
+{
+	const uint8_t *p = pkt;
+	uint64_t h = FNV_OFFSET;
+	size_t hlen, total;
+
+	if (caplen < 1)
+		return 0;
+	switch (p[0] >> 4) {
+	case 4:
+		if (caplen < 20)
+			return 0;
+		hlen = (size_t)(p[0] & 0x0f) * 4;
+		total = (size_t)p[2] << 8 | p[3];
+		if (hlen < 20 || total < hlen || caplen < hlen)
+			return 0;
+		h = fnv(h, p + 4, 2);		/* identification */
+		h = fnv(h, p + 9, 1);		/* protocol */
+		h = fnv(h, p + 12, 8);		/* source, destination */
+		return span(h, p + hlen, total - hlen, caplen - hlen);
+	case 6:
+		if (caplen < 40)
+			return 0;
+		total = (size_t)p[4] << 8 | p[5];
+		h = fnv(h, p + 1, 3);		/* flow label (with tclass bits) */
+		h = fnv(h, p + 6, 1);		/* next header */
+		h = fnv(h, p + 8, 32);		/* source, destination */
+		return span(h, p + 40, total, caplen - 40);
+	default:
+		return 0;
+	}
+}

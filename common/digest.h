@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Digests that tie one packet's observations together.  Apps digest the
+ * data they send; the daemon and the tracer digest the inner IP packet from
+ * its invariant fields.  Every party must compute them the same way, so the
+ * definitions live here and nowhere else.
+ *
+ * Only the first TL_DIGEST_SPAN bytes of a payload enter a digest (with the
+ * full length), so a capture of headers plus that many bytes is enough.
+ * FNV-1a: fast and good enough to tell packets apart, not a MAC.
+ */
+#ifndef TUNLAB_DIGEST_H
+#define TUNLAB_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TL_DIGEST_SPAN 128
+
+/* Digest of application data: its length and first TL_DIGEST_SPAN bytes. */
+uint64_t tl_digest_payload(const void *buf, size_t len);
+
+/* Digest of an IPv4 or IPv6 packet from the fields no hop changes
+ * (addresses, protocol, IPv4 id, IPv6 flow label, payload length) and the
+ * first TL_DIGEST_SPAN bytes of its payload; 0 if it is not a whole IP
+ * header.  TTL, hop limit and header checksum are left out: a router
+ * changes them. */
+uint64_t tl_digest_ip(const void *pkt, size_t caplen);
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Publishing probe events (include/probe.h) to the lab's probe socket.
+ * Sends never block: a full socket queue or an absent tracer only bumps a
+ * counter, so the data path never waits for the tracer.  When no tracer is
+ * listening, the publisher tries again at most once a second, so the cost
+ * without a tracer is one clock read per event.
+ */
+#ifndef TUNLAB_PROBE_PUB_H
+#define TUNLAB_PROBE_PUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include "probe.h"
+
+struct probe_pub {
+	int fd;			/* -1 when publishing is off */
+	struct sockaddr_un addr;
+	char host[TL_HOST_MAX];
+	uint64_t retry_ns;	/* no listener: next try not before this */
+	uint64_t sent;		/* delivered to the socket queue */
+	uint64_t dropped;	/* queue full: the tracer fell behind */
+	uint64_t unheard;	/* nobody listening */
+};
+
+/* Open a publisher for path (NULL or "" turns publishing off: every call
+ * becomes a no-op).  host names the lab host in every event.  Returns 0 or
+ * a negative errno. */
+int probe_pub_open(struct probe_pub *p, const char *path, const char *host);
+
+/* Publish one event: hdr's ts_ns, host, pid, magic, version, hdr_len and
+ * caplen are filled here; bytes (at most TL_PROBE_SNAP of them) follow. */
+void probe_pub_send(struct probe_pub *p, struct tl_probe *hdr,
+		    const void *bytes, size_t caplen);
+
+void probe_pub_close(struct probe_pub *p);
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock every event uses. */
+uint64_t tl_now_ns(void);
+
+#endif
