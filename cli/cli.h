@@ -37,6 +37,10 @@ int cli_getopt(const struct cli_command *cmd, int argc, char **argv,
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The directory holding labs/ (and samples): $TUNLAB_DATADIR, else beside
+ * the binary (source tree or relocated install), else the install path. */
+const char *cli_datadir(void);
+
 /* The command being run (for messages). */
 const struct cli_command *cli_find(const char *name);
 

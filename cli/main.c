@@ -41,8 +41,10 @@ static const struct cli_command commands[] = {
 	{ "help", "[COMMAND]", "list the commands, or explain one",
 	  "Without COMMAND, list every command; with it, show its help.\n",
 	  cmd_help, 0 },
-	{ "version", "", "print tunlab's version",
-	  "Print the version and exit.\n", cmd_version, 0 },
+	{ "version", "", "print tunlab's version and data directory",
+	  "Print the version, and the directory where tunlab finds its labs\n"
+	  "and sample traces (set TUNLAB_DATADIR to use another).\n",
+	  cmd_version, 0 },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -192,7 +194,7 @@ static int cmd_version(int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return cli_usage_error(cli_find("version"), "takes no arguments");
-	printf("tunlab %s\n", TL_VERSION);
+	printf("tunlab %s\ndata: %s\n", TL_VERSION, cli_datadir());
 	return EXIT_OK;
 }
 
@@ -206,8 +208,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return cmd_help(1, argv + 1);
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
-		return cmd_version(1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("tunlab %s\n", TL_VERSION);
+		return EXIT_OK;
+	}
 	cmd = cli_find(argv[1]);
 	if (!cmd) {
 		fprintf(stderr, "tunlab: unknown command '%s' "

@@ -30,6 +30,10 @@ check() {
 
 check "no arguments prints usage, status 2" 2 "usage: tunlab COMMAND" "$TUNLAB"
 check "--version" 0 "^tunlab [0-9]" "$TUNLAB" --version
+check "version shows the data directory of a source tree" 0 \
+	"^data: $(cd "$(dirname "$TUNLAB")/.." && pwd)\$" "$TUNLAB" version
+check "TUNLAB_DATADIR overrides it" 0 "^data: /srv/tl\$" \
+	env TUNLAB_DATADIR=/srv/tl "$TUNLAB" version
 check "unknown command" 2 "unknown command 'frobnicate'" "$TUNLAB" frobnicate
 check "unknown option" 2 "unknown option '--bogus'" "$TUNLAB" dissect --bogus x
 check "option without its value" 2 "needs a value" "$TUNLAB" export --format
