@@ -44,6 +44,7 @@ const char *cli_datadir(void);
 /* The command being run (for messages). */
 const struct cli_command *cli_find(const char *name);
 
+int cmd_app(int argc, char **argv);
 int cmd_dissect(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_steps(int argc, char **argv);

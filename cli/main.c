@@ -16,6 +16,36 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cli_command commands[] = {
+	{ "app", "chat|echo|send [options] [HOST]",
+	  "run a lab app that reports its sends and receives (step 1)",
+	  "The lab apps send and receive through the lab like any program,\n"
+	  "and report each send (step 1) and receive (step 1') to the tracer.\n"
+	  "Run them inside a lab host: tunlab exec mobile -- tunlab app ...\n"
+	  "\n"
+	  "  chat  a telnet-like line chat over TCP (port 23): type lines\n"
+	  "  echo  UDP echo (port 7): one datagram out, the same one back\n"
+	  "  send  a traffic generator, UDP (or --tcp), to port 9\n"
+	  "\n"
+	  "  -l, --server        serve instead of connecting to HOST\n"
+	  "  -b, --bind ADDR     server: listen on ADDR only\n"
+	  "  -p, --port PORT     another port\n"
+	  "  -c, --count N       client: messages to send (echo 1, send 10);\n"
+	  "                      chat --message: replies to wait for;\n"
+	  "                      server: stop after N messages\n"
+	  "  -s, --size BYTES    echo, send: payload size\n"
+	  "  -r, --rate N        send: messages per second (0 = no limit)\n"
+	  "  -m, --message TEXT  echo, chat: send TEXT and wait for the answer\n"
+	  "  -e, --echo          chat server: send every line back\n"
+	  "  -t, --tcp           send: use TCP\n"
+	  "  -w, --timeout MS    client: wait this long for a reply (2000)\n"
+	  "  -q, --quiet         no per-message lines\n"
+	  "\n"
+	  "Examples (in a lab):\n"
+	  "  tunlab exec office -- tunlab app echo --server &\n"
+	  "  tunlab exec mobile -- tunlab app echo 10.8.0.1\n"
+	  "  tunlab exec office -- tunlab app chat --server --echo &\n"
+	  "  tunlab exec mobile -- tunlab app chat 10.8.0.1\n",
+	  cmd_app, 0 },
 	{ "dissect", "[--names] [--offsets] [--fields F,F...] FILE",
 	  "decode the packets of a capture or trace, field by field",
 	  "Decode every packet of FILE (pcap, or pcapng such as a tunlab trace)\n"

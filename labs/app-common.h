@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* What the lab apps share: addresses, probe events, stop signals. */
+#ifndef TUNLAB_APP_COMMON_H
+#define TUNLAB_APP_COMMON_H
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include "apps.h"
+#include "probe_pub.h"
+
+struct app {
+	const char *name;	/* "echo": the probe event's dev field */
+	struct probe_pub probe;
+	struct sockaddr_storage peer;	/* client: the server */
+	socklen_t peer_len;
+};
+
+/* Set when SIGINT, SIGTERM or SIGHUP arrives; loops check it. */
+extern volatile sig_atomic_t app_stop;
+
+/* Install the stop handlers and open the probe publisher from the
+ * environment.  Returns 0 or a negative errno (message in err). */
+int app_begin(struct app *a, const char *name, char *err);
+void app_end(struct app *a);
+
+/* Resolve addr:port (numeric or name) for a socket of type; server with a
+ * NULL addr binds the IPv4 wildcard. */
+int app_resolve(const char *addr, uint16_t port, int type, bool passive,
+		struct sockaddr_storage *ss, socklen_t *len, char *err);
+
+/* "10.8.0.1:7" or "[fd00:8::1]:7". */
+void app_fmt_addr(const struct sockaddr_storage *ss, char *out, size_t n);
+
+/* Publish a step-1 (sent) or step-1' (received) event for payload. */
+void app_probe(struct app *a, bool sent, const char *how,
+	       const struct sockaddr_storage *peer, const void *payload,
+	       size_t len);
+
+/* Milliseconds on the monotonic clock. */
+uint64_t app_now_ms(void);
+
+/* Print the probe counters if any event could not be delivered. */
+void app_probe_report(const struct app *a);
+
+#endif
