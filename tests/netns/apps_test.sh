@@ -53,9 +53,16 @@ run_in() {
 	ip netns exec "$ns" env TUNLAB_PROBE="$SOCK" TUNLAB_HOST="$host" "$@"
 }
 
+# An AF_UNIX datagram socket queues net.unix.max_dgram_qlen datagrams (10
+# by default), fixed when the socket is made, from its namespace's value:
+# so the reader binds its socket inside a namespace of ours with room for
+# bursts, as the tracer does.
+ip netns exec "$B" sysctl -qw net.unix.max_dgram_qlen=4096
+
 # start_probecat SECONDS COUNT: a stand-in tracer, output in $DIR/events.
 start_probecat() {
-	"$PROBECAT" "$SOCK" "$1" "$2" >"$DIR/events" 2>"$DIR/probecat.err" &
+	ip netns exec "$B" "$PROBECAT" "$SOCK" "$1" "$2" >"$DIR/events" \
+		2>"$DIR/probecat.err" &
 	pc=$!
 	pids="$pids $pc"
 	i=0
