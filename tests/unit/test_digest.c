@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Packet digests: equal for the same packet, blind to what routers change. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "digest.h"
+
+static uint8_t v4[60] = {
+	0x45, 0x00, 0x00, 0x3c, 0x12, 0x34, 0x40, 0x00, 0x40, 0x11, 0xab, 0xcd,
+	10, 8, 0, 2, 10, 8, 0, 1,
+	0x9c, 0x40, 0x00, 0x07, 0x00, 0x28, 0x00, 0x00,	/* UDP 40000 -> 7 */
+	'h', 'e', 'l', 'l', 'o',
+};
+
+static uint8_t v6[48] = {
+	0x60, 0x01, 0x23, 0x45, 0x00, 0x08, 0x11, 0x40,
+	0xfd, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+	0xfd, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+	0x9c, 0x40, 0x00, 0x07, 0x00, 0x08, 0x00, 0x00,
+};
+
+static void test_ip_digest_ignores_ttl_and_checksum(void **state)
+{
+	uint8_t copy[sizeof(v4)];
+	uint64_t d = tl_digest_ip(v4, sizeof(v4));
+
+	(void)state;
+	assert_true(d != 0);
+	memcpy(copy, v4, sizeof(v4));
+	copy[8] = 63;			/* a router decremented the TTL */
+	copy[10] = 0x12;		/* and fixed the checksum */
+	assert_true(tl_digest_ip(copy, sizeof(copy)) == d);
+	copy[13] = 3;			/* another source: another packet */
+	assert_true(tl_digest_ip(copy, sizeof(copy)) != d);
+	memcpy(copy, v4, sizeof(v4));
+	copy[5] = 0x35;			/* another IP id */
+	assert_true(tl_digest_ip(copy, sizeof(copy)) != d);
+	memcpy(copy, v4, sizeof(v4));
+	copy[30] = 'j';			/* another payload */
+	assert_true(tl_digest_ip(copy, sizeof(copy)) != d);
+}
+
+/* A capture cut after the span still gives the same digest. */
+static void test_ip_digest_needs_only_the_span(void **state)
+{
+	uint8_t big[20 + 400];
+	uint64_t full;
+
+	(void)state;
+	memset(big, 0x5a, sizeof(big));
+	memcpy(big, v4, 20);
+	big[2] = sizeof(big) >> 8;
+	big[3] = sizeof(big) & 0xff;
+	full = tl_digest_ip(big, sizeof(big));
+	assert_true(tl_digest_ip(big, 20 + TL_DIGEST_SPAN) == full);
+	/* Bytes past the span do not count... */
+	big[20 + TL_DIGEST_SPAN + 5] ^= 1;
+	assert_true(tl_digest_ip(big, sizeof(big)) == full);
+	/* ...bytes inside do. */
+	big[20 + TL_DIGEST_SPAN - 1] ^= 1;
+	assert_true(tl_digest_ip(big, sizeof(big)) != full);
+}
+
+static void test_ipv6_and_bad_input(void **state)
+{
+	uint8_t copy[sizeof(v6)];
+	uint64_t d = tl_digest_ip(v6, sizeof(v6));
+
+	(void)state;
+	assert_true(d != 0);
+	memcpy(copy, v6, sizeof(v6));
+	copy[7] = 1;			/* hop limit */
+	assert_true(tl_digest_ip(copy, sizeof(copy)) == d);
+	copy[3] = 0x46;			/* flow label */
+	assert_true(tl_digest_ip(copy, sizeof(copy)) != d);
+	assert_true(tl_digest_ip(v6, 39) == 0);
+	assert_true(tl_digest_ip(v4, 19) == 0);
+	assert_true(tl_digest_ip(v4, 0) == 0);
+	copy[0] = 0x50;			/* version 5 */
+	assert_true(tl_digest_ip(copy, sizeof(copy)) == 0);
+	memcpy(copy, v4, 20);
+	copy[0] = 0x44;			/* IHL 4: not a header */
+	assert_true(tl_digest_ip(copy, 20) == 0);
+}
+
+/* The app's payload digest is what the tracer computes from the packet. */
+static void test_payload_digest(void **state)
+{
+	(void)state;
+	assert_true(tl_digest_payload("hello", 5) ==
+		    tl_digest_payload(v4 + 28, 5));
+	assert_true(tl_digest_payload("hello", 5) !=
+		    tl_digest_payload("hello", 4));
+	assert_true(tl_digest_payload("", 0) != 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ip_digest_ignores_ttl_and_checksum),
+		cmocka_unit_test(test_ip_digest_needs_only_the_span),
+		cmocka_unit_test(test_ipv6_and_bad_input),
+		cmocka_unit_test(test_payload_digest),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
