@@ -46,7 +46,11 @@ const struct cli_command *cli_find(const char *name);
 
 int cmd_app(int argc, char **argv);
 int cmd_dissect(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_steps(int argc, char **argv);
+int cmd_up(int argc, char **argv);
 
 #endif

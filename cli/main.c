@@ -16,6 +16,76 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cli_command commands[] = {
+	{ "up", "[--clients N] [--router] [--lan] [--ipv6] [--name NAME] [OPTION...]",
+	  "build a lab: hosts in network namespaces joined by veth wires",
+	  "Build a lab: each host is a network namespace, each \"wire\" a veth\n"
+	  "pair, with addresses from documentation ranges, so no packet ever\n"
+	  "leaves the lab.  Every command (ip, ethtool, sysctl) is printed as it\n"
+	  "runs, so you can rebuild the lab by hand.  Then tunlab up returns and\n"
+	  "a background process owns the lab until tunlab down.  Names carry a\n"
+	  "random per-lab id (here 3fa2), so labs run side by side.\n"
+	  "\n"
+	  "The default lab, one VPN client and the VPN server:\n"
+	  "\n"
+	  "     mobile (VPN client)                  office (VPN server)\n"
+	  "  +--------------------------+         +--------------------------+\n"
+	  "  | netns tl3fa2-mobile      |  wire   | netns tl3fa2-office      |\n"
+	  "  |                          | (veth)  |                          |\n"
+	  "  | w0  tl3fa2m-w0           +---------+ w0  tl3fa2o-w0           |\n"
+	  "  |     192.0.2.2/28         |         |     192.0.2.1/28         |\n"
+	  "  | tun tl3fa2m-tun 10.8.0.2 |         | tun tl3fa2o-tun 10.8.0.1 |\n"
+	  "  +--------------------------+         +--------------------------+\n"
+	  "\n"
+	  "  --clients 3:  mobile, mobile2, mobile3, each on its own wire\n"
+	  "                (192.0.2.0/28, 192.0.2.16/28, 192.0.2.32/28)\n"
+	  "  --router:     mobile --- internet --- office   (198.51.100.0/24)\n"
+	  "  --lan:        office --- lan                   (172.16.1.0/24)\n"
+	  "  (docs/labs.md draws them all.)\n"
+	  "\n"
+	  "  -t, --dev-type tun|tap  the tunnel's device type (default tun)\n"
+	  "  -c, --clients N         N VPN clients: mobile, mobile2..N (1..16)\n"
+	  "  -r, --router            an \"internet\" router between the clients\n"
+	  "                          and office: the outer packet is routed\n"
+	  "  -l, --lan               a LAN host behind office, which forwards\n"
+	  "  -6, --ipv6              IPv6 addresses too (else IPv6 is off)\n"
+	  "  -o, --offload           keep the wires' checksum and segmentation\n"
+	  "                          offloads (off by default: one skb is one\n"
+	  "                          packet at every step)\n"
+	  "  -n, --name NAME         name the lab (default tl<id>)\n"
+	  "  -q, --quiet             do not print the commands\n"
+	  "  -f, --foreground        stay attached: Ctrl-C removes the lab\n",
+	  cmd_up, CMD_NEEDS_ROOT },
+	{ "status", "[--lab NAME]",
+	  "show a lab: hosts, devices, addresses, routes",
+	  "Show the lab's owner, options, wires, and for each host its\n"
+	  "namespace, devices with addresses (ip -br addr) and routes.  With no\n"
+	  "lab running it says so; with several, it lists them.\n"
+	  "\n"
+	  "  -L, --lab NAME  the lab (may be left out when only one runs)\n",
+	  cmd_status, CMD_NEEDS_ROOT },
+	{ "exec", "[--lab NAME] HOST -- CMD...",
+	  "run a command inside a lab host",
+	  "Run CMD inside HOST's network namespace (ip netns exec), e.g.\n"
+	  "  tunlab exec mobile -- ping -c 3 192.0.2.1\n"
+	  "The exit status is CMD's.  CMD finds TUNLAB_LAB, TUNLAB_HOST and\n"
+	  "TUNLAB_PROBE (the lab's probe socket) in its environment; the lab\n"
+	  "apps (tunlab app) publish their events there.\n"
+	  "\n"
+	  "  -L, --lab NAME  the lab (may be left out when only one runs)\n",
+	  cmd_exec, CMD_NEEDS_ROOT },
+	{ "down", "[--lab NAME | --stale | --all] [--quiet]",
+	  "remove a lab, or every lab left behind by a killed run",
+	  "Ask the lab's owner to remove the lab, and wait for it (10 s at\n"
+	  "most); if the owner is gone or stuck, remove the lab from its state\n"
+	  "file (" "/run/tunlab/NAME/state).\n"
+	  "\n"
+	  "  -L, --lab NAME  the lab (may be left out when only one runs)\n"
+	  "  -s, --stale     remove every lab whose owner is gone (what a\n"
+	  "                  SIGKILL left behind) and tracing instances of\n"
+	  "                  exited tunlab runs; live labs are left alone\n"
+	  "  -a, --all       remove every lab\n"
+	  "  -q, --quiet     do not print the commands\n",
+	  cmd_down, CMD_NEEDS_ROOT },
 	{ "app", "chat|echo|send [options] [HOST]",
 	  "run a lab app that reports its sends and receives (step 1)",
 	  "The lab apps send and receive through the lab like any program,\n"

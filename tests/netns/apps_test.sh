@@ -18,6 +18,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 
+if [ ! -x "$PROBECAT" ]; then
+	echo "not ok 1 - $PROBECAT is missing (make unit-bin builds it)"
+	exit 1
+fi
+
 id=$$
 A=tlt${id}a B=tlt${id}b
 DIR=$(mktemp -d /tmp/tunlab-apps.XXXXXX)
