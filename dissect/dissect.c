@@ -190,8 +190,34 @@ void dissect_data(struct dissect *d, struct cursor *c)
 	dissect_pop(d);
 	emit(d, DISSECT_PROTO, 0, "data", "Data", "", NULL, c->off, n);
 	d->depth = 1;
+	dissect_data_bytes(d, c->off, cursor_ptr(c), n);
 	dissect_field(d, "data.len", "Length", c->off, n, NULL, "%zu", n);
 	cursor_skip(c, n);
+}
+
+/* The bytes as hex, and as text when they read as text: what a student
+ * wants to see of an app's payload. */
+void dissect_data_bytes(struct dissect *d, size_t off, const uint8_t *p,
+			size_t n)
+{
+	char hex[2 * 32 + 4], text[64 + 3];
+	size_t show = n < 64 ? n : 64, printable = 0;
+
+	dissect_fmt_hex(hex, sizeof(hex), p, n);
+	for (size_t i = 0; i < show; i++)
+		printable += (p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\n' ||
+			     p[i] == '\r' || p[i] == '\t';
+	if (show && printable == show) {
+		size_t k = 0;
+
+		text[k++] = '"';
+		for (size_t i = 0; i < show; i++)
+			text[k++] = p[i] >= 0x20 ? (char)p[i] : '.';
+		snprintf(text + k, sizeof(text) - k, "%s", n > show ? "..." : "\"");
+		dissect_field(d, "data.data", "Data", off, n, text, "%s", hex);
+	} else {
+		dissect_field(d, "data.data", "Data", off, n, NULL, "%s", hex);
+	}
 }
 
 void dissect_summary_set(struct dissect *d, const char *proto,

@@ -153,6 +153,10 @@ void dissect_note(struct dissect *d, const char *name, size_t off, size_t len,
 /* Remaining bytes as an opaque "data" field. */
 void dissect_data(struct dissect *d, struct cursor *c);
 
+/* A data.data field for n bytes at p: hex, with the text when printable. */
+void dissect_data_bytes(struct dissect *d, size_t off, const uint8_t *p,
+			size_t n);
+
 /* Set the summary's protocol and info line (the highest layer wins). */
 void dissect_summary_set(struct dissect *d, const char *proto,
 			 const char *fmt, ...)
