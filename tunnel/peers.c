@@ -104,20 +104,18 @@ static struct peer *lookup(struct peer_table *t, enum key_kind kind,
 	return s && t->peers[s->peer].used ? &t->peers[s->peer] : NULL;
 }
 
-struct peer *peers_add(struct peer_table *t, const char *name,
+struct peer *peers_add(struct peer_table *t, uint32_t id, const char *name,
 		       const uint8_t addr4[4], const uint8_t addr6[16])
 {
 	uint8_t key[17];
-	struct peer *p = NULL;
+	struct peer *p;
 
 	/* Peer-id 0 stays free: a zeroed header never names a real peer. */
-	for (uint32_t i = 1; i < PEERS_MAX && !p; i++)
-		if (!t->peers[i].used)
-			p = &t->peers[i];
-	if (!p)
+	if (id == 0 || id >= PEERS_MAX || t->peers[id].used)
 		return NULL;
+	p = &t->peers[id];
 	memset(p, 0, sizeof(*p));
-	p->id = (uint32_t)(p - t->peers);
+	p->id = id;
 	p->used = true;
 	strncpy(p->name, name, sizeof(p->name) - 1);
 	if (addr4) {

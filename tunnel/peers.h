@@ -57,9 +57,10 @@ const char *peer_verdict_name(enum peer_verdict v);
 
 void peers_init(struct peer_table *t);
 
-/* Add a client with its tunnel addresses (either may be NULL); returns it
- * with a fresh peer-id, or NULL when the table is full. */
-struct peer *peers_add(struct peer_table *t, const char *name,
+/* Add client name as peer-id id (the control channel's address pool binds
+ * names to ids and addresses), with its tunnel addresses (either may be
+ * NULL).  NULL if id is 0, out of range or taken. */
+struct peer *peers_add(struct peer_table *t, uint32_t id, const char *name,
 		       const uint8_t addr4[4], const uint8_t addr6[16]);
 
 /* Forget a client, its addresses and learned MACs. */

@@ -52,12 +52,15 @@ static void test_ids_and_names(void **state)
 	struct peer *p, *q;
 
 	(void)state;
-	p = peers_add(t, "client1", a2, NULL);
-	q = peers_add(t, "client2", a3, NULL);
+	p = peers_add(t, 1, "client1", a2, NULL);
+	q = peers_add(t, 2, "client2", a3, NULL);
 	assert_non_null(p);
 	assert_non_null(q);
-	assert_int_equal(p->id, 1);	/* peer-id 0 is never handed out */
+	assert_int_equal(p->id, 1);
 	assert_int_equal(q->id, 2);
+	assert_null(peers_add(t, 0, "zero", a3, NULL));	/* never a peer */
+	assert_null(peers_add(t, 2, "taken", a3, NULL));
+	assert_null(peers_add(t, PEERS_MAX, "beyond", a3, NULL));
 	assert_ptr_equal(peers_by_id(t, 2), q);
 	assert_null(peers_by_id(t, 0));
 	assert_null(peers_by_id(t, 3));
@@ -66,8 +69,8 @@ static void test_ids_and_names(void **state)
 	assert_null(peers_by_name(t, "client9"));
 	peers_remove(t, p);
 	assert_null(peers_by_id(t, 1));
-	/* The freed id is reused. */
-	assert_int_equal(peers_add(t, "client3", a2, NULL)->id, 1);
+	/* The freed id can be used again. */
+	assert_non_null(peers_add(t, 1, "client3", a2, NULL));
 	free(t);
 }
 
@@ -80,9 +83,21 @@ static void test_table_full(void **state)
 	for (int i = 1; i < PEERS_MAX; i++) {
 		a[2] = (uint8_t)(i >> 8);
 		a[3] = (uint8_t)i;
-		assert_non_null(peers_add(t, "c", a, NULL));
+		assert_non_null(peers_add(t, (uint32_t)i, "c", a, NULL));
 	}
-	assert_null(peers_add(t, "one too many", a2, NULL));
+	/* Every address still finds its peer in a full table. */
+	for (int i = 1; i < PEERS_MAX; i++) {
+		uint8_t pkt[28];
+		struct peer *to;
+		bool flood;
+
+		a[2] = (uint8_t)(i >> 8);
+		a[3] = (uint8_t)i;
+		ip4(pkt, srv, a);
+		assert_int_equal(peers_route(t, pkt, 28, false, &to, &flood),
+				 PEER_OK);
+		assert_int_equal(to->id, i);
+	}
 	free(t);
 }
 
@@ -95,8 +110,8 @@ static void test_tun_route_by_destination(void **state)
 
 	(void)state;
 	v6[15] = 2;
-	p = peers_add(t, "client1", a2, v6);
-	q = peers_add(t, "client2", a3, NULL);
+	p = peers_add(t, 1, "client1", a2, v6);
+	q = peers_add(t, 2, "client2", a3, NULL);
 	ip4(pkt, srv, a3);
 	assert_int_equal(peers_route(t, pkt, 28, false, &to, &flood), PEER_OK);
 	assert_ptr_equal(to, q);
@@ -134,8 +149,8 @@ static void test_anti_spoofing_tun(void **state)
 	uint8_t pkt[64];
 
 	(void)state;
-	p = peers_add(t, "client1", a2, NULL);
-	q = peers_add(t, "client2", a3, NULL);
+	p = peers_add(t, 1, "client1", a2, NULL);
+	q = peers_add(t, 2, "client2", a3, NULL);
 	ip4(pkt, a2, srv);
 	assert_int_equal(peers_check_source(t, p, pkt, 28, false), PEER_OK);
 	/* client2 claiming client1's address. */
@@ -160,8 +175,8 @@ static void test_tap_learning_and_flooding(void **state)
 	size_t n;
 
 	(void)state;
-	p = peers_add(t, "client1", a2, NULL);
-	q = peers_add(t, "client2", a3, NULL);
+	p = peers_add(t, 1, "client1", a2, NULL);
+	q = peers_add(t, 2, "client2", a3, NULL);
 	/* Before any frame from client1, its MAC is unknown: flood. */
 	n = eth_ip4(f, m2, msrv, srv, a2);
 	assert_int_equal(peers_route(t, f, n, true, &to, &flood), PEER_OK);
@@ -211,7 +226,7 @@ static void test_tap_mac_flood_is_bounded(void **state)
 {
 	static const uint8_t msrv[6] = { 2, 0, 0, 0, 0, 1 };
 	struct peer_table *t = new_table();
-	struct peer *p = peers_add(t, "client1", a2, NULL);
+	struct peer *p = peers_add(t, 1, "client1", a2, NULL);
 	uint8_t f[64], mac[6] = { 2, 0, 0, 0, 0, 0 };
 	int accepted = 0;
 
