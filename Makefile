@@ -61,7 +61,7 @@ GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null)
 DEFS := -DTL_VERSION='"$(VERSION)$(if $(GIT_VERSION), ($(GIT_VERSION)))"' \
 	-DTL_DATADIR='"$(DATADIR)"'
 
-.PHONY: all build unit-bin test deps demo install uninstall clean help
+.PHONY: all build unit-bin bench-bin test deps demo install uninstall clean help
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -101,13 +101,24 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(LIB_FILES)
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIB_FILES)
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Benchmarks: bench/NAME.c -> $(BUILD)/bench/NAME, linked with every module.
+$(BUILD)/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(STD_CFLAGS) $(CFLAGS) $(DEFS) $(INC_tests) -MMD -MP -c $< -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB_FILES)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+bench-bin: $(BENCH_BIN)
+
 # The man page comes from the binary's own command table, so it cannot drift
 # from --help.
 $(BUILD)/tunlab.1: $(BIN)
 	$(call say,MAN,$@)$(BIN) help --man > $@
 
 build: tunlab $(BUILD)/tunlab.1
-unit-bin: $(UNIT_BIN) $(TOOL_BIN)
+unit-bin: $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
 
 # Debian packages the build, the tests and the labs need.
 DEB_PKGS := gcc clang make pkg-config libc6-dev libpcap-dev libncurses-dev \
@@ -148,6 +159,7 @@ help:
 	@echo 'make demo       install missing packages, build, run the demo'
 	@echo 'make deps       install missing Debian packages (apt-get, as root)'
 	@echo 'make install    PREFIX=/usr/local DESTDIR= : binary, man page, labs'
+	@echo 'make bench-bin  build the benchmarks (bench/README.md)'
 	@echo 'make CC=clang   build with clang;  V=1 shows full commands'
 	@echo 'make SAN=1      build with ASan+UBSan (into BUILD=...)'
 

@@ -50,7 +50,9 @@ int cmd_down(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_pki(int argc, char **argv);
 int cmd_steps(int argc, char **argv);
+int cmd_tunnel(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "lab-tunnel.h"
 #include "lab.h"
 #include "probe.h"
 
@@ -248,7 +249,8 @@ static void print_summary(const struct lab *lab, pid_t owner, int nlabs)
 		else
 			printf("    %-8s netns %s\n", h->name, h->ns);
 	}
-	printf("\n    Reserved for the tunnel daemons (not started yet):\n");
+	printf("\n    The tunnel (%s mode; the daemons run in each host):\n",
+	       lab_dev_type_name(lab->opts.dev_type));
 	for (int i = 0; i < lab->nhosts; i++) {
 		const struct lab_host *h = &lab->hosts[i];
 
@@ -261,12 +263,37 @@ static void print_summary(const struct lab *lab, pid_t owner, int nlabs)
 		printf("\nIts owner, pid %d, removes it on tunlab down.\n",
 		       (int)owner);
 	printf("\nTry:\n");
+	printf("    tunlab exec%s mobile -- ping -c 3 10.8.0.1    "
+	       "(through the tunnel)\n", with);
 	if (target)
-		printf("    tunlab exec%s mobile -- ping -c 3 %.*s\n", with,
+		printf("    tunlab exec%s mobile -- ping -c 3 %.*s   "
+		       "(over the wire)\n", with,
 		       (int)strcspn(target->addr4, "/"), target->addr4);
 	printf("    tunlab status%s\n", with);
 	printf("    tunlab down%s\n", with);
 	fflush(stdout);
+}
+
+/* How long tunlab up waits for every client to connect. */
+#define TUNNEL_WAIT_MS 15000
+
+/* The owner's last log lines: why the tunnel did not come up. */
+static void show_log_tail(const struct lab *lab)
+{
+	char path[LAB_DIR_MAX + 16], lines[8][256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", lab->dir, LAB_LOG_FILE);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(lines[n % 8], sizeof(lines[0]), f))
+		n++;
+	fclose(f);
+	fprintf(stderr, "last lines of %s:\n", path);
+	for (int i = n > 8 ? n - 8 : 0; i < n; i++)
+		fprintf(stderr, "  %s", lines[i % 8]);
 }
 
 /* After a failed or interrupted build: remove what was built. */
@@ -390,9 +417,23 @@ int cmd_up(int argc, char **argv)
 			err);
 		return undo_build(&lab, quiet);
 	}
+	if (!quiet) {
+		printf("+ tunlab pki --dir %s/%s --clients %d\n", lab.dir,
+		       LAB_PKI_DIR, lab.opts.clients);
+		fflush(stdout);
+	}
+	if (lab_tunnel_pki(&lab, err) < 0) {
+		fprintf(stderr, "tunlab up: %s\n", err);
+		return undo_build(&lab, quiet);
+	}
 
 	if (foreground) {
 		if (labstate_take(&lab, "up", false, err) < 0) {
+			fprintf(stderr, "tunlab up: %s\n", err);
+			return undo_build(&lab, quiet);
+		}
+		if (lab_tunnel_start(&lab, err) < 0 ||
+		    lab_tunnel_wait(&lab, TUNNEL_WAIT_MS, err) < 0) {
 			fprintf(stderr, "tunlab up: %s\n", err);
 			return undo_build(&lab, quiet);
 		}
@@ -419,7 +460,12 @@ int cmd_up(int argc, char **argv)
 		return undo_build(&lab, quiet);
 	}
 	if (owner == 0) {
-		/* The background owner, output going to its log. */
+		/* The background owner, output going to its log.  If the
+		 * daemons cannot start, tunlab up sees them missing and
+		 * stops this owner. */
+		if (lab_tunnel_start(&lab, err) < 0)
+			printf("starting the tunnel: %s\n", err);
+		fflush(stdout);
 		sig = lab_owner_wait(&lab);
 		printf("%s: removing lab %s\n", strsignal(sig), lab.name);
 		fflush(stdout);
@@ -435,6 +481,12 @@ int cmd_up(int argc, char **argv)
 		fprintf(stderr, "tunlab up: interrupted: lab %s is being "
 			"removed by its owner (pid %d)\n", lab.name,
 			(int)owner);
+		return EXIT_FAIL;
+	}
+	if (lab_tunnel_wait(&lab, TUNNEL_WAIT_MS, err) < 0) {
+		fprintf(stderr, "tunlab up: %s; removing the lab\n", err);
+		show_log_tail(&lab);
+		kill(owner, SIGTERM);
 		return EXIT_FAIL;
 	}
 	print_summary(&lab, owner, lab_names(names, err, sizeof(err)));
@@ -704,9 +756,8 @@ static void status_lab(const struct lab *lab)
 		       "(tunlab down --stale removes it)\n", (int)lab->owner);
 	printf("  options:  %s\n", opts);
 	printf("  run dir:  %s\n", lab->dir);
-	printf("  tunnel:   10.8.0.0/24%s, devices reserved for the daemons "
-	       "(not started: no tunnel yet)\n", lab->opts.ipv6 ?
-	       " and fd00:8::/64" : "");
+	printf("  tunnel:   10.8.0.0/24%s, %s mode\n", lab->opts.ipv6 ?
+	       " and fd00:8::/64" : "", lab_dev_type_name(lab->opts.dev_type));
 	for (int i = 0; i < lab->nhosts; i++) {
 		const struct lab_host *h = &lab->hosts[i];
 
@@ -725,6 +776,8 @@ static void status_lab(const struct lab *lab)
 		       "running" : "ended");
 	printf("\nWires:\n");
 	draw_wires(lab);
+	printf("\nTunnel daemons (their counters, updated every second):\n");
+	lab_tunnel_print(lab, "  ");
 }
 
 /* tunlab status with several labs: one line each. */

@@ -134,6 +134,60 @@ static const struct cli_command commands[] = {
 	  "  -f, --format text   one paragraph per packet: its steps in order\n"
 	  "  -o, --output OUT    write to OUT instead of standard output\n",
 	  cmd_export, 0 },
+	{ "tunnel", "--server | --remote HOST [--dev-type tun|tap] [options]",
+	  "run the VPN daemon (server or client)",
+	  "Run tunlab's VPN: a TLS 1.3 control channel over TCP and an\n"
+	  "AES-256-GCM data channel over UDP (OpenVPN's P_DATA_V2 layout), one\n"
+	  "tun or tap device, many clients on one server.  Works in a lab\n"
+	  "(tunlab up starts it) and between two real hosts.\n"
+	  "\n"
+	  "  -s, --server            serve clients\n"
+	  "  -r, --remote HOST       connect to the server at HOST\n"
+	  "  -t, --dev-type TYPE     tun (IP packets, default) or tap (frames)\n"
+	  "  -d, --dev NAME          device name (tun0 / tap0)\n"
+	  "  -k, --pki DIR           certificates made by tunlab pki\n"
+	  "  -n, --name NAME         certificate to use (server / client1)\n"
+	  "      --ca F --cert F --key F   or name the files one by one\n"
+	  "  -c, --cipher NAME       AES-256-GCM (default), CHACHA20-POLY1305\n"
+	  "  -p, --port N            UDP data port (1194)\n"
+	  "  -P, --control-port N    TCP control port (1195)\n"
+	  "  -b, --bind ADDR         server: listen on ADDR only\n"
+	  "  -o, --pool CIDR         server: client addresses (10.8.0.0/24)\n"
+	  "  -O, --pool6 CIDR        server: IPv6 client addresses\n"
+	  "  -z, --reserve NAME      server: lease addresses to these names\n"
+	  "                          first, in order (repeatable)\n"
+	  "  -R, --route NET/LEN     client: also route NET into the tunnel\n"
+	  "  -w, --wire-mtu N        MTU of the path (1500); the device gets\n"
+	  "                          N - 52 (tun) or N - 66 (tap)\n"
+	  "  -m, --mtu N             the device's MTU, explicitly\n"
+	  "  -x, --rekey-packets N   client: new keys after N packets\n"
+	  "  -X, --rekey-seconds S   client: new keys every S seconds\n"
+	  "  -L, --keylog FILE       write TLS secrets (NSS key log) for\n"
+	  "                          Wireshark; off by default\n"
+	  "  -u, --user U            run as U after setup (nobody; root: stay)\n"
+	  "  -g, --group G           and group G (nogroup)\n"
+	  "  -e, --probe PATH        publish events there ($TUNLAB_PROBE)\n"
+	  "  -H, --host NAME         lab host name in events ($TUNLAB_HOST)\n"
+	  "  -S, --status FILE       rewrite the counters there every second\n"
+	  "  -v, --verbose           show the control channel's messages\n"
+	  "\n"
+	  "SIGUSR1 prints the counters; SIGINT/SIGTERM stop (with counters).\n",
+	  cmd_tunnel, CMD_NEEDS_ROOT },
+	{ "pki", "[--dir DIR] [--clients N | --client NAME...] [options]",
+	  "create the lab's CA and the server's and clients' certificates",
+	  "Create (or complete) a lab PKI in DIR: ca.crt/ca.key, server.crt/\n"
+	  "server.key and one certificate per client (client1, client2...),\n"
+	  "with OpenSSL's API.  Keys are written 0600; a key file others can\n"
+	  "read is refused when loaded, as ssh does.\n"
+	  "\n"
+	  "  -d, --dir DIR          where (./pki)\n"
+	  "  -n, --clients N        client1..clientN (1)\n"
+	  "  -c, --client NAME      a client with this name (repeatable)\n"
+	  "  -D, --days N           validity of the certificates (365; 0 makes\n"
+	  "                         an expired one, for tests)\n"
+	  "  -k, --key-type TYPE    ec (P-256, default) or ed25519\n"
+	  "  -f, --force            replace what exists, CA included\n",
+	  cmd_pki, 0 },
 	{ "steps", "[STEP]", "explain the seven steps of a packet's trip",
 	  "Explain each step a packet takes through the VPN, out (1..7) and\n"
 	  "back in on the far host (7'..1'), or only STEP, e.g. 5 or 5'.\n",

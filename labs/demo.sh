@@ -1,21 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # make demo: the best end-to-end view tunlab has today.  It builds a lab
-# (two namespaces and a wire), explains the seven steps, sends one UDP echo
-# from mobile to office with the lab apps while recording the wire, and
-# decodes what the wire carried; then it removes the lab.  (The tunnel, the
-# tracer and the walkthrough take over as they land.)
+# (mobile and office, a wire between them, the VPN running in both),
+# explains the seven steps, sends one UDP echo from mobile to office through
+# the tunnel while recording office's tun device and its wire, and decodes
+# both: the same packet in clear on the tun (step 3') and encrypted on the
+# wire (step 7').  Then it removes the lab.  (The tracer and the guided
+# walkthrough take over as they land.)
 set -eu
 TUNLAB=${1:-./build/tunlab}
 LAB=tldemo$$
 DIR=$(mktemp -d /tmp/tunlab-demo.XXXXXX)
-cap_pid=""
+caps=""
 srv_pid=""
 
 cleanup() {
 	set +e
-	if [ -n "$cap_pid" ]; then kill "$cap_pid" 2>/dev/null; fi
-	if [ -n "$srv_pid" ]; then kill "$srv_pid" 2>/dev/null; fi
+	for p in $caps $srv_pid; do kill "$p" 2>/dev/null; done
 	"$TUNLAB" down --lab "$LAB" --quiet >/dev/null 2>&1
 	rm -rf "$DIR"
 }
@@ -30,6 +31,13 @@ pause() {
 	fi
 }
 
+# record DEV FILE: capture DEV in office into FILE, in the background.
+record() {
+	"$TUNLAB" exec --lab "$LAB" office -- dumpcap -q -P -i "$1" -w "$2" \
+		>/dev/null 2>&1 &
+	caps="$caps $!"
+}
+
 if [ "$(id -u)" -ne 0 ]; then
 	echo "make demo: needs root (it builds network namespaces); try: sudo make demo" >&2
 	exit 1
@@ -39,32 +47,42 @@ echo "== tunlab demo: what really happens to a packet inside a VPN"
 echo
 "$TUNLAB" steps
 pause
-echo "== A lab: two hosts (network namespaces) joined by a wire (veth)."
-echo "   Every command tunlab runs is shown, so you could type them yourself."
+echo "== A lab: two hosts (network namespaces) joined by a wire (veth), with"
+echo "   tunlab's VPN running in both.  Every command is shown, so you could"
+echo "   type them yourself."
 echo
 "$TUNLAB" up --name "$LAB"
 pause
-echo "== mobile sends one UDP datagram to office's echo server; office sends"
-echo "   it back.  We record office's end of the wire meanwhile."
+echo "== mobile sends one UDP datagram to office's echo server at 10.8.0.1,"
+echo "   through the tunnel; office sends it back.  We record office's tun"
+echo "   device and office's end of the wire meanwhile."
 echo
-wire=$("$TUNLAB" exec --lab "$LAB" office -- ls /sys/class/net | grep -- 'o-w0$')
-"$TUNLAB" exec --lab "$LAB" office -- dumpcap -q -P -i "$wire" \
-	-w "$DIR/wire.pcap" >/dev/null 2>&1 &
-cap_pid=$!
+devs=$("$TUNLAB" exec --lab "$LAB" office -- ls /sys/class/net)
+tun=$(echo "$devs" | grep -- 'o-tun$')
+wire=$(echo "$devs" | grep -- 'o-w0$')
+record "$tun" "$DIR/tun.pcap"
+record "$wire" "$DIR/wire.pcap"
 "$TUNLAB" exec --lab "$LAB" office -- "$TUNLAB" app echo --server --count 1 \
 	--quiet &
 srv_pid=$!
 sleep 1
 "$TUNLAB" exec --lab "$LAB" mobile -- "$TUNLAB" app echo \
-	--message "hello office" 192.0.2.1
+	--message "hello office" 10.8.0.1
 sleep 0.5
-kill -INT "$cap_pid" 2>/dev/null || true
-wait "$cap_pid" 2>/dev/null || true
-cap_pid=""
+for p in $caps; do kill -INT "$p" 2>/dev/null || true; done
+for p in $caps; do wait "$p" 2>/dev/null || true; done
+caps=""
 pause
-echo "== What the wire carried, field by field (step 7 going out, 7' coming"
-echo "   in).  Without a tunnel, anyone on the wire reads 'hello office'."
+echo "== Step 3': what office's tun device handed to the kernel after the"
+echo "   VPN daemon decrypted it: the original IP packet, 'hello office' in"
+echo "   clear, addressed 10.8.0.2 -> 10.8.0.1 inside the tunnel."
 echo
-"$TUNLAB" dissect "$DIR/wire.pcap"
-echo "== Next: the tunnel encrypts this.  Read GUIDE.md; 'tunlab help' lists"
-echo "   every command."
+"$TUNLAB" dissect "$DIR/tun.pcap" | sed -n '1,/^$/p'
+pause
+echo "== Step 7': the same datagram as it arrived on office's wire.  Outside:"
+echo "   Ethernet, IP 192.0.2.2 -> 192.0.2.1, UDP to port 1194; inside: the"
+echo "   tunnel header (peer id, packet id, tag) and ciphertext.  Nobody on"
+echo "   the wire can read 'hello office'."
+echo
+"$TUNLAB" dissect "$DIR/wire.pcap" | sed -n '1,/^$/p'
+echo "== Next: GUIDE.md; 'tunlab help' lists every command."

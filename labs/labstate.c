@@ -543,6 +543,30 @@ bool labstate_owner_alive(const struct lab *lab)
 	return lab_proc_alive(lab->owner, lab->owner_start);
 }
 
+/* Remove the files of dir (one level: the lab PKI lives in a
+ * subdirectory), then dir itself. */
+static int remove_flat_dir(const char *dir)
+{
+	char path[LAB_DIR_MAX + 600];
+	struct dirent *de;
+	int rc = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) < 0 && errno != ENOENT)
+			rc = -errno;
+	}
+	closedir(d);
+	if (rc == 0 && rmdir(dir) < 0 && errno != ENOENT)
+		rc = -errno;
+	return rc;
+}
+
 int labstate_remove(const char *name)
 {
 	char dir[LAB_DIR_MAX], path[LAB_DIR_MAX + 300];
@@ -564,8 +588,16 @@ int labstate_remove(const char *name)
 		    strcmp(de->d_name, LAB_STATE_FILE) == 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (unlink(path) < 0 && errno != ENOENT)
+		if (unlink(path) == 0 || errno == ENOENT)
+			continue;
+		if (errno == EISDIR) {
+			int sub = remove_flat_dir(path);
+
+			if (sub)
+				rc = sub;
+		} else {
 			rc = -errno;
+		}
 	}
 	closedir(d);
 	snprintf(path, sizeof(path), "%s/" LAB_STATE_FILE, dir);

@@ -163,6 +163,9 @@ int lab_plan(struct lab *lab, const char *name, const char *id,
 	}
 	office = add_host(lab, "office", "o");
 	set_tunnel(lab, office, 0);
+	/* The VPN server routes between its clients: a packet from one to
+	 * another comes out of the tun and goes back into it. */
+	lab->hosts[office].forward = true;
 
 	/* Client k's wire: 192.0.2.16(k-1)/28, .1 on the far side, .2 on
 	 * the client; 2001:db8:k::/64 the same way. */
@@ -190,7 +193,6 @@ int lab_plan(struct lab *lab, const char *name, const char *id,
 	}
 	if (opts->lan) {
 		lan = add_host(lab, "lan", "l");
-		lab->hosts[office].forward = true;
 		w = add_wire(lab, office, "172.16.1.1/24", "2001:db8:200::1/64",
 			     lan, "172.16.1.10/24", "2001:db8:200::10/64");
 		set_gw(lab->hosts[lan].gw4, w->end[0].addr4);

@@ -58,6 +58,14 @@ run_in() {
 	ip netns exec "$ns" env TUNLAB_PROBE="$SOCK" TUNLAB_HOST="$host" "$@"
 }
 
+# start_in NS HOST CMD...: the same in the background; ip and env exec, so
+# $! is the command's own pid and the test stops exactly what it started.
+start_in() {
+	ns=$1 host=$2
+	shift 2
+	ip netns exec "$ns" env TUNLAB_PROBE="$SOCK" TUNLAB_HOST="$host" "$@" &
+}
+
 # An AF_UNIX datagram socket queues net.unix.max_dgram_qlen datagrams (10
 # by default), fixed when the socket is made, from its namespace's value:
 # so the reader binds its socket inside a namespace of ours with room for
@@ -86,7 +94,7 @@ wait_for() {
 
 # --- echo: one datagram out and back, four events with one digest.
 start_probecat 10 4
-run_in "$B" office "$TUNLAB" app echo --server --count 1 >"$DIR/echo-srv" 2>&1 &
+start_in "$B" office "$TUNLAB" app echo --server --count 1 >"$DIR/echo-srv" 2>&1
 srv=$!
 pids="$pids $srv"
 wait_for "$DIR/echo-srv" "echo server on"
@@ -107,7 +115,7 @@ check "every event carries the same payload digest" \
 
 # --- chat: a line to an echoing server and back.
 start_probecat 10 4
-run_in "$B" office "$TUNLAB" app chat --server --echo --count 1 >"$DIR/chat-srv" 2>&1 &
+start_in "$B" office "$TUNLAB" app chat --server --echo --count 1 >"$DIR/chat-srv" 2>&1
 srv=$!
 pids="$pids $srv"
 wait_for "$DIR/chat-srv" "chat server on"
@@ -122,7 +130,7 @@ check "chat publishes write and read on both hosts" \
 
 # --- send: 200 distinct datagrams, all counted at the far end.
 start_probecat 20 400
-run_in "$B" office "$TUNLAB" app send --server --count 200 >"$DIR/send-srv" 2>&1 &
+start_in "$B" office "$TUNLAB" app send --server --count 200 >"$DIR/send-srv" 2>&1
 srv=$!
 pids="$pids $srv"
 wait_for "$DIR/send-srv" "counting on"
@@ -137,7 +145,7 @@ check "400 probe events, 200 distinct digests" \
 
 # --- no tracer: the apps work and say what went unheard.
 rm -f "$SOCK"
-run_in "$B" office "$TUNLAB" app echo --server --count 1 --quiet >/dev/null 2>&1 &
+start_in "$B" office "$TUNLAB" app echo --server --count 1 --quiet >/dev/null 2>&1
 srv=$!
 pids="$pids $srv"
 sleep 0.3
@@ -149,7 +157,7 @@ wait "$srv"
 # --- a stalled tracer never blocks an app: events are dropped and counted.
 start_probecat 30 0
 kill -STOP "$pc"
-run_in "$B" office "$TUNLAB" app send --server --count 3000 --quiet >/dev/null 2>&1 &
+start_in "$B" office "$TUNLAB" app send --server --count 3000 --quiet >/dev/null 2>&1
 srv=$!
 pids="$pids $srv"
 sleep 0.3

@@ -18,9 +18,15 @@ fail=0
 if [ $rc -eq 0 ]; then echo "ok 1 - the demo exits 0"; else
 	echo "not ok 1 - the demo exits $rc"; echo "$out" | tail -5 | sed 's/^/# /'; fail=1; fi
 if echo "$out" | grep -q 'Data: 68656c6c6f206f6666696365 ("hello office")'; then
-	echo "ok 2 - the demo decodes the echo it sent"
+	echo "ok 2 - the demo decodes the echo it sent, in clear on the tun"
 else
 	echo "not ok 2 - the demo does not show the echo's payload"; fail=1
+fi
+if echo "$out" | grep -q 'Opcode: 9 (P_DATA_V2)' &&
+   [ "$(echo "$out" | grep -c '("hello office")')" -eq 1 ]; then
+	echo "ok 4 - and encrypted on the wire (P_DATA_V2, no clear text)"
+else
+	echo "not ok 4 - the wire part of the demo is wrong"; fail=1
 fi
 after=$(ls /run/tunlab 2>/dev/null | wc -l)
 ns_after=$(ip netns list | grep -c '^tl')

@@ -225,9 +225,9 @@ up "$A"
 check "a: mobile pings office over the wire" ping_ok "$A" mobile 192.0.2.1 64
 check "a: office pings mobile over the wire" ping_ok "$A" office 192.0.2.2 64
 id_a=$(lab_id "$A")
-check "a: device names are tl$id_a{m,o}-w0" \
+check "a: device names are tl$id_a{m,o}-{tun,w0}" \
 	test "$(lab_devs "$A" | sort | tr '\n' ' ')" = \
-	"tl${id_a}m-w0 tl${id_a}o-w0 "
+	"tl${id_a}m-tun tl${id_a}m-w0 tl${id_a}o-tun tl${id_a}o-w0 "
 check "a: IPv6 is off in mobile" \
 	test "$(x "$A" mobile sysctl -n net.ipv6.conf.all.disable_ipv6)" = 1
 check "a: IPv6 is off on office's wire" test "$(x "$A" office \
@@ -295,8 +295,13 @@ check_out "c: mobile's route to office goes via the router" 0 \
 	"198.51.100.2 via 192.0.2.1 " x "$C" mobile ip route get 198.51.100.2
 check "c: office pings lan" ping_ok "$C" office 172.16.1.10 64
 check "c: lan pings office" ping_ok "$C" lan 172.16.1.1 64
-check "c: mobile does not reach the LAN outside the tunnel" \
-	no_ping "$C" mobile 172.16.1.10
+check "c: mobile reaches the LAN through the tunnel" \
+	ping_ok "$C" mobile 172.16.1.10 63
+check_out "c: mobile's route to the LAN is the tun" 0 \
+	"172.16.1.10 via 10.8.0.1 dev tl$(lab_id "$C")m-tun" \
+	x "$C" mobile ip route get 172.16.1.10
+check "c: the router cannot reach the LAN: it is private" \
+	no_ping "$C" internet 172.16.1.10
 check "c: office forwards (ip_forward=1)" \
 	test "$(x "$C" office sysctl -n net.ipv4.ip_forward)" = 1
 check "c: mobile does not forward" \

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The tunnel in a lab: tunlab up makes the lab's PKI, its owner starts a
+ * tunnel daemon in office and one in each mobile host, and tunlab up waits
+ * until every client is connected.  (cli/ joins labs/ and tunnel/: the
+ * modules themselves never include each other.)
+ */
+#ifndef TUNLAB_LAB_TUNNEL_H
+#define TUNLAB_LAB_TUNNEL_H
+
+#include <stdbool.h>
+
+#include "lab.h"
+
+#define LAB_PKI_DIR	"pki"
+#define LAB_STATUS_FMT	"tunnel-%s.status"	/* per host, in the run dir */
+
+/* Create the lab's CA, server and client certificates in its run dir. */
+int lab_tunnel_pki(const struct lab *lab, char *err);
+
+/* As the owner: start the server, then each client, as lab processes. */
+int lab_tunnel_start(struct lab *lab, char *err);
+
+/* Wait until every client says it is connected, at most timeout_ms;
+ * 0, or -ETIMEDOUT with which host is not ready in err. */
+int lab_tunnel_wait(const struct lab *lab, int timeout_ms, char *err);
+
+/* Print each daemon's counters, indented, as tunlab status shows them. */
+void lab_tunnel_print(const struct lab *lab, const char *indent);
+
+#endif

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The daemon's probe points: see probes.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "digest.h"
+#include "probes.h"
+
+/* The digest of the inner IP packet (after the Ethernet header in TAP
+ * mode), the key that ties steps 1-5 and 5'-1' together. */
+static uint64_t inner_digest(const struct tunnel_probes *p, const uint8_t *pkt,
+			     size_t len)
+{
+	if (p->tap) {
+		if (len < 14 || !((pkt[12] == 0x08 && pkt[13] == 0x00) ||
+				  (pkt[12] == 0x86 && pkt[13] == 0xdd)))
+			return 0;
+		return tl_digest_ip(pkt + 14, len - 14);
+	}
+	return tl_digest_ip(pkt, len);
+}
+
+/* Fill the common part of an event and send it with bytes. */
+static void publish(struct tunnel_probes *p, struct tl_probe *ev,
+		    unsigned int step, unsigned int kind,
+		    const uint8_t *bytes, size_t len, enum tl_link link)
+{
+	ev->step = (uint8_t)step;
+	ev->kind = (uint8_t)kind;
+	ev->source = TL_SRC_DAEMON;
+	ev->link = (uint8_t)(bytes ? link : TL_LINK_NONE);
+	ev->len = (uint32_t)len;
+	memcpy(ev->dev, p->dev, sizeof(ev->dev));
+	probe_pub_send(&p->pub, ev, bytes, bytes ? len : 0);
+}
+
+/* Copy the tunnel fields of info into ev. */
+static void set_keys(struct tl_probe *ev, const struct crypto_info *info)
+{
+	ev->key_id = info->key_id;
+	ev->peer_id = info->peer_id;
+	ev->packet_id = info->packet_id;
+}
+
+/* The first 4 bytes of a tag as hex: enough to recognise it. */
+static void tag_hex(char *out, const uint8_t tag[TL_WIRE_TAG_LEN])
+{
+	snprintf(out, 9, "%02x%02x%02x%02x", tag[0], tag[1], tag[2], tag[3]);
+}
+
+void probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt, size_t len)
+{
+	struct tl_probe ev = { 0 };
+
+	if (p->pub.fd < 0)
+		return;
+	ev.digest = inner_digest(p, pkt, len);
+	snprintf(ev.detail, sizeof(ev.detail), "read %zu bytes from %s",
+		 len, p->dev);
+	publish(p, &ev, TL_STEP_DAEMON_READ, TL_PROBE_TUN_READ, pkt, len,
+		p->tap ? TL_LINK_ETH : TL_LINK_IP);
+}
+
+uint64_t probes_digest(const struct tunnel_probes *p, const uint8_t *pkt,
+		       size_t len)
+{
+	return p->pub.fd < 0 ? 0 : inner_digest(p, pkt, len);
+}
+
+void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
+		    const struct crypto_info *info, const uint8_t *dgram,
+		    const char *to)
+{
+	struct tl_probe ev = { 0 };
+	char tag[9];
+
+	if (p->pub.fd < 0)
+		return;
+	ev.digest = digest;
+	set_keys(&ev, info);
+	tag_hex(tag, info->tag);
+	snprintf(ev.detail, sizeof(ev.detail), "key %u peer %u pid %u "
+		 "tag %s.. %zu bytes sendto %s", info->key_id, info->peer_id,
+		 info->packet_id, tag, info->len, to);
+	/* The bytes are the datagram: the header and tag this step added,
+	 * then ciphertext. */
+	publish(p, &ev, TL_STEP_ENCRYPT_SEND, TL_PROBE_ENCRYPT, dgram,
+		info->len, TL_LINK_TUNNEL);
+}
+
+void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
+		    const struct crypto_info *info, const char *from)
+{
+	struct tl_probe ev = { 0 };
+	char tag[9];
+
+	if (p->pub.fd < 0)
+		return;
+	ev.digest = inner_digest(p, pkt, len);
+	set_keys(&ev, info);
+	tag_hex(tag, info->tag);
+	snprintf(ev.detail, sizeof(ev.detail), "recvfrom %s %zu bytes key %u "
+		 "peer %u pid %u tag %s.. ok, replay ok", from, info->len,
+		 info->key_id, info->peer_id, info->packet_id, tag);
+	publish(p, &ev, TL_STEP_RECV_DECRYPT, TL_PROBE_DECRYPT, pkt, len,
+		p->tap ? TL_LINK_ETH : TL_LINK_IP);
+}
+
+void probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
+		      size_t len)
+{
+	struct tl_probe ev = { 0 };
+
+	if (p->pub.fd < 0)
+		return;
+	ev.digest = inner_digest(p, pkt, len);
+	snprintf(ev.detail, sizeof(ev.detail), "write %zu bytes to %s", len,
+		 p->dev);
+	publish(p, &ev, TL_STEP_DAEMON_WRITE, TL_PROBE_TUN_WRITE, pkt, len,
+		p->tap ? TL_LINK_ETH : TL_LINK_IP);
+}
+
+void probes_drop(struct tunnel_probes *p, unsigned int step,
+		 const char *reason, const struct crypto_info *info,
+		 const uint8_t *bytes, size_t len, const char *peer)
+{
+	struct tl_probe ev = { 0 };
+	enum tl_link link = TL_LINK_TUNNEL;
+
+	if (p->pub.fd < 0)
+		return;
+	if (info)
+		set_keys(&ev, info);
+	/* Before encryption or after decryption the bytes are the inner
+	 * packet; on the wire side they are the datagram. */
+	if (step == TL_STEP_DAEMON_READ || step == TL_STEP_DAEMON_WRITE ||
+	    step == TL_STEP_ENCRYPT_SEND) {
+		link = p->tap ? TL_LINK_ETH : TL_LINK_IP;
+		ev.digest = bytes ? inner_digest(p, bytes, len) : 0;
+	}
+	snprintf(ev.detail, sizeof(ev.detail), "drop: %s%s%s", reason,
+		 peer ? " from " : "", peer ? peer : "");
+	publish(p, &ev, step, TL_PROBE_DROP, bytes, len, link);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon's probe points, what the tracer sees of steps 4, 5, 5' and 4'
+ * and of every drop: one non-blocking datagram each on the lab's probe
+ * socket (include/probe.h).  With no tracer listening, each costs one clock
+ * read (common/probe_pub.h).
+ */
+#ifndef TUNLAB_PROBES_H
+#define TUNLAB_PROBES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "probe_pub.h"
+
+struct tunnel_probes {
+	struct probe_pub pub;
+	char dev[TL_DEV_MAX];	/* the tun/tap device's name */
+	bool tap;
+};
+
+/* Step 4: read() on the tun returned len bytes at pkt. */
+void probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt,
+		     size_t len);
+
+/* The digest of the inner packet at pkt, taken before encryption overwrites
+ * it; 0 (and no work) when nobody listens. */
+uint64_t probes_digest(const struct tunnel_probes *p, const uint8_t *pkt,
+		       size_t len);
+
+/* Step 5: the packet with that digest left as the encrypted datagram at
+ * dgram (info->len bytes: header, tag, ciphertext), to the address to. */
+void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
+		    const struct crypto_info *info, const uint8_t *dgram,
+		    const char *to);
+
+/* Step 5': a datagram from `from` authenticated and decrypted to pkt. */
+void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
+		    const struct crypto_info *info, const char *from);
+
+/* Step 4': write() of len bytes at pkt to the tun. */
+void probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
+		      size_t len);
+
+/* A drop at step (enum tl_step_id) for reason; info and bytes may be
+ * NULL/0. */
+void probes_drop(struct tunnel_probes *p, unsigned int step,
+		 const char *reason, const struct crypto_info *info,
+		 const uint8_t *bytes, size_t len, const char *peer);
+
+#endif

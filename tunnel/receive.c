@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The way in: steps 5' and 4'.  recvmmsg() takes a batch of datagrams; each
+ * is checked for type and exact length, routed to its peer by peer-id,
+ * authenticated and decrypted in place, checked against the replay window
+ * and the peer's own addresses, and written to the tun (step 4'), one
+ * write() per packet.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "mss.h"
+
+/* A datagram authenticated from a new address: the peer moved (a "float",
+ * as a phone changing networks); only now is the new address believed. */
+static void check_float(struct tunnel *t, struct peer *p,
+			const struct sockaddr_storage *from, socklen_t len)
+{
+	char was[64], now[64];
+
+	if (p->remote_len && socket_same(&p->remote, from))
+		return;
+	if (p->remote_len) {
+		socket_fmt(&p->remote, was, sizeof(was));
+		socket_fmt(from, now, sizeof(now));
+		tunnel_log(t, "peer %u (%s) moved from %s to %s", p->id,
+			   p->name, was, now);
+		t->stats.floats++;
+	}
+	memcpy(&p->remote, from, len);
+	p->remote_len = len;
+}
+
+/* Write a decrypted packet to the tun (step 4'). */
+static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len)
+{
+	mss_clamp(pkt, len, t->dev.tap, t->dev.mtu);
+	if (write(t->dev.fd, pkt, len) != (ssize_t)len) {
+		tunnel_drop(t, DROP_TUN_WRITE, TL_STEP_DAEMON_WRITE, NULL, pkt,
+			    len, NULL);
+		return;
+	}
+	t->stats.tun_tx++;
+	t->stats.tun_tx_bytes += len;
+	probes_tun_write(&t->probes, pkt, len);
+}
+
+/* On the server, a packet from client p: check its source, and in TAP mode
+ * switch it to another client when it is for one. */
+static void server_deliver(struct tunnel *t, struct peer *p, uint8_t *pkt,
+			   size_t len)
+{
+	enum peer_verdict v;
+	struct peer *to;
+	bool flood;
+
+	v = peers_check_source(t->peers, p, pkt, len, t->dev.tap);
+	if (v != PEER_OK) {
+		tunnel_drop(t, v == PEER_SPOOFED ? DROP_SPOOFED :
+			    DROP_INNER_MALFORMED, TL_STEP_DAEMON_WRITE, NULL,
+			    pkt, len, &p->remote);
+		return;
+	}
+	/* TUN: the kernel routes client-to-client packets back into the tun.
+	 * TAP: a tap is not a switch, so the daemon is one. */
+	if (t->dev.tap && peers_route(t->peers, pkt, len, true, &to,
+				       &flood) == PEER_OK) {
+		if (to && to != p) {
+			mss_clamp(pkt, len, true, t->dev.mtu);
+			send_copy_to_peer(t, to, pkt, len);
+			return;
+		}
+		if (flood)
+			send_flood(t, pkt, len, p);
+	}
+	to_tun(t, pkt, len);
+}
+
+/* One datagram of len bytes in buf from `from`. */
+static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
+			     const struct sockaddr_storage *from,
+			     socklen_t from_len)
+{
+	struct crypto_info info = { 0 };
+	enum crypto_verdict v;
+	struct crypto_hdr h;
+	struct peer *p;
+	size_t pt_len;
+	char who[64];
+
+	t->stats.udp_rx++;
+	t->stats.udp_rx_bytes += len;
+	v = crypto_hdr_decode(buf, len, &h);
+	if (v != CRYPTO_OK) {
+		tunnel_drop(t, v, TL_STEP_RECV_DECRYPT, NULL, buf, len, from);
+		return;
+	}
+	p = peers_by_id(t->peers, h.peer_id);
+	if (!p || !p->crypto) {
+		tunnel_drop(t, DROP_UNKNOWN_PEER, TL_STEP_RECV_DECRYPT, NULL,
+			    buf, len, from);
+		return;
+	}
+	v = crypto_decrypt(p->crypto, buf, len, &pt_len, &info);
+	if (v != CRYPTO_OK) {
+		tunnel_drop(t, v, TL_STEP_RECV_DECRYPT, &info, buf, len, from);
+		return;
+	}
+	check_float(t, p, from, from_len);
+	p->rx_packets++;
+	p->rx_bytes += len;
+	if (t->probes.pub.fd >= 0) {
+		socket_fmt(from, who, sizeof(who));
+		probes_decrypt(&t->probes, buf + TL_WIRE_HDR_LEN, pt_len,
+			       &info, who);
+	}
+	if (pt_len == 0) {
+		t->stats.keepalives++;
+		return;
+	}
+	if (t->cfg->server)
+		server_deliver(t, p, buf + TL_WIRE_HDR_LEN, pt_len);
+	else
+		to_tun(t, buf + TL_WIRE_HDR_LEN, pt_len);
+}
+
+void receive_from_udp(struct tunnel *t)
+{
+	/* A few batches per wakeup, so the tun side gets its turn too. */
+	for (int round = 0; round < 4; round++) {
+		int n;
+
+		for (int i = 0; i < BATCH; i++) {
+			t->rx_iov[i] = (struct iovec){
+				.iov_base = t->rx[i], .iov_len = PKT_ROOM,
+			};
+			t->rx_msg[i].msg_hdr = (struct msghdr){
+				.msg_name = &t->rx_addr[i],
+				.msg_namelen = sizeof(t->rx_addr[i]),
+				.msg_iov = &t->rx_iov[i], .msg_iovlen = 1,
+			};
+		}
+		n = recvmmsg(t->udp_fd, t->rx_msg, BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				tunnel_log(t, "recvmmsg: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			/* A truncated datagram is never processed. */
+			if (t->rx_msg[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				tunnel_drop(t, CRYPTO_DROP_OVERSIZE,
+					    TL_STEP_RECV_DECRYPT, NULL, NULL,
+					    t->rx_msg[i].msg_len, &t->rx_addr[i]);
+				continue;
+			}
+			receive_datagram(t, t->rx[i], t->rx_msg[i].msg_len,
+					 &t->rx_addr[i],
+					 t->rx_msg[i].msg_hdr.msg_namelen);
+		}
+		send_flush(t);
+		if (n < BATCH)
+			break;
+	}
+}
