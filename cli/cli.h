@@ -52,6 +52,7 @@ int cmd_export(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
 int cmd_steps(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_tunnel(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 

@@ -179,7 +179,7 @@ int cmd_dissect(int argc, char **argv)
 	pcap_t *p;
 	int ch, rc;
 
-	while ((ch = cli_getopt(cmd, argc, argv, "+nOe:", longopts)) != -1) {
+	while ((ch = cli_getopt(cmd, argc, argv, "nOe:", longopts)) != -1) {
 		switch (ch) {
 		case 'n':
 			o.print |= DISSECT_PRINT_NAMES;

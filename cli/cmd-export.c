@@ -31,7 +31,7 @@ int cmd_export(int argc, char **argv)
 	FILE *out = stdout;
 	int ch, rc;
 
-	while ((ch = cli_getopt(cmd, argc, argv, "+f:o:", longopts)) != -1) {
+	while ((ch = cli_getopt(cmd, argc, argv, "f:o:", longopts)) != -1) {
 		switch (ch) {
 		case 'f':
 			format = optarg;

@@ -114,7 +114,7 @@ static int lab_names(char (*names)[LAB_NAME_MAX + 1], char *buf, size_t len)
 
 /* Load the lab called name, or the only lab when name is NULL; says why
  * not on stderr.  Returns 0 or EXIT_FAIL. */
-static int pick_lab(const char *cmd, const char *name, struct lab *lab)
+int lab_pick(const char *cmd, const char *name, struct lab *lab)
 {
 	static char names[MAX_LABS][LAB_NAME_MAX + 1];
 	char list[1024], err[LAB_ERRBUF];
@@ -719,7 +719,7 @@ int cmd_down(int argc, char **argv)
 		}
 		return status;
 	}
-	if (pick_lab("down", name, &lab))
+	if (lab_pick("down", name, &lab))
 		return EXIT_FAIL;
 	return down_lab(lab.name, quiet);
 }
@@ -836,7 +836,7 @@ int cmd_status(int argc, char **argv)
 		if (n > 1)
 			return status_list(names, n);
 	}
-	if (pick_lab("status", name, &lab))
+	if (lab_pick("status", name, &lab))
 		return EXIT_FAIL;
 	status_lab(&lab);
 	for (int i = 0; i < lab.nhosts; i++) {
@@ -890,7 +890,7 @@ int cmd_exec(int argc, char **argv)
 		return cli_usage_error(cmd, "bad lab name '%s'", name);
 	if (check_needs("exec", NEED_NETNS | NEED_IP))
 		return EXIT_FAIL;
-	if (pick_lab("exec", name, &lab))
+	if (lab_pick("exec", name, &lab))
 		return EXIT_FAIL;
 	host = lab_host_find(&lab, argv[optind]);
 	if (!host) {

@@ -15,6 +15,10 @@
 #define LAB_PKI_DIR	"pki"
 #define LAB_STATUS_FMT	"tunnel-%s.status"	/* per host, in the run dir */
 
+/* Load lab name, or the only lab running when name is NULL; says why not
+ * on stderr as command cmd (0, or EXIT_FAIL). */
+int lab_pick(const char *cmd, const char *name, struct lab *lab);
+
 /* Create the lab's CA, server and client certificates in its run dir. */
 int lab_tunnel_pki(const struct lab *lab, char *err);
 

@@ -134,6 +134,23 @@ static const struct cli_command commands[] = {
 	  "  -f, --format text   one paragraph per packet: its steps in order\n"
 	  "  -o, --output OUT    write to OUT instead of standard output\n",
 	  cmd_export, 0 },
+	{ "trace", "[--lab NAME] [-w FILE] [-f FILTER] [--count N | --duration S]",
+	  "record every packet of a lab at each step into a trace",
+	  "Watch a running lab (tunlab up) and record, for every packet, each\n"
+	  "point of its trip: the app's send and receive (lab apps), the tun\n"
+	  "and wire devices (libpcap, in every host), the VPN daemon's read,\n"
+	  "encryption, decryption and write.  Observations of one packet get\n"
+	  "one number; a line per packet shows the points it was seen at.\n"
+	  "The trace is pcapng: tunlab view/export/dissect, Wireshark, tshark.\n"
+	  "\n"
+	  "  -L, --lab NAME      the lab (may be left out when only one runs)\n"
+	  "  -w, --write FILE    the trace file (tunlab-LAB.pcapng)\n"
+	  "  -f, --filter EXPR   capture only what matches (pcap-filter)\n"
+	  "  -s, --snaplen N     bytes kept of each frame (256)\n"
+	  "  -c, --count N       stop after N packets\n"
+	  "  -d, --duration S    stop after S seconds\n"
+	  "  -q, --quiet         no line per packet\n",
+	  cmd_trace, CMD_NEEDS_ROOT },
 	{ "tunnel", "--server | --remote HOST [--dev-type tun|tap] [options]",
 	  "run the VPN daemon (server or client)",
 	  "Run tunlab's VPN: a TLS 1.3 control channel over TCP and an\n"

@@ -39,6 +39,11 @@ uint64_t tl_digest_payload(const void *buf, size_t len)
 	return span(FNV_OFFSET, buf, len, len);
 }
 
+uint64_t tl_digest_payload_part(const void *buf, size_t len, size_t have)
+{
+	return span(FNV_OFFSET, buf, len, have);
+}
+
 uint64_t tl_digest_ip(const void *pkt, size_t caplen)
 {
 	const uint8_t *p = pkt;

@@ -20,6 +20,10 @@
 /* Digest of application data: its length and first TL_DIGEST_SPAN bytes. */
 uint64_t tl_digest_payload(const void *buf, size_t len);
 
+/* The same for data of length len of which only the first have bytes were
+ * captured: equal to tl_digest_payload() whenever have covers the span. */
+uint64_t tl_digest_payload_part(const void *buf, size_t len, size_t have);
+
 /* Digest of an IPv4 or IPv6 packet from the fields no hop changes
  * (addresses, protocol, IPv4 id, IPv6 flow label, payload length) and the
  * first TL_DIGEST_SPAN bytes of its payload; 0 if it is not a whole IP

@@ -58,7 +58,10 @@ void probe_pub_send(struct probe_pub *p, struct tl_probe *hdr,
 	hdr->magic = TL_PROBE_MAGIC;
 	hdr->version = TL_PROBE_VERSION;
 	hdr->hdr_len = sizeof(*hdr);
-	hdr->ts_ns = now;
+	/* The caller may stamp the moment itself (before the syscall the
+	 * event is about); otherwise now. */
+	if (!hdr->ts_ns)
+		hdr->ts_ns = now;
 	hdr->pid = (uint32_t)getpid();
 	hdr->caplen = (uint32_t)caplen;
 	memcpy(hdr->host, p->host, sizeof(hdr->host));

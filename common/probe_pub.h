@@ -30,8 +30,10 @@ struct probe_pub {
  * a negative errno. */
 int probe_pub_open(struct probe_pub *p, const char *path, const char *host);
 
-/* Publish one event: hdr's ts_ns, host, pid, magic, version, hdr_len and
- * caplen are filled here; bytes (at most TL_PROBE_SNAP of them) follow. */
+/* Publish one event: hdr's host, pid, magic, version, hdr_len and caplen
+ * are filled here, and ts_ns too unless the caller set it (to the moment
+ * before the call the event is about); bytes (at most TL_PROBE_SNAP of
+ * them) follow. */
 void probe_pub_send(struct probe_pub *p, struct tl_probe *hdr,
 		    const void *bytes, size_t caplen);
 

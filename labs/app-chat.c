@@ -29,6 +29,7 @@ struct conn {
 static int send_line(struct app *a, int fd, const struct sockaddr_storage *to,
 		     const char *buf, size_t len)
 {
+	uint64_t t0 = tl_now_ns();	/* step 1: the moment it is handed over */
 	size_t done = 0;
 
 	while (done < len) {
@@ -41,7 +42,7 @@ static int send_line(struct app *a, int fd, const struct sockaddr_storage *to,
 		}
 		done += (size_t)n;
 	}
-	app_probe(a, true, "write", to, buf, len);
+	app_probe(a, true, "write", to, buf, len, t0);
 	return 0;
 }
 
@@ -57,7 +58,7 @@ static ssize_t read_lines(struct app *a, struct conn *c,
 
 	if (n <= 0)
 		return n < 0 ? -errno : 0;
-	app_probe(a, false, "read", &c->peer, chunk, (size_t)n);
+	app_probe(a, false, "read", &c->peer, chunk, (size_t)n, 0);
 	for (ssize_t i = 0; i < n; i++) {
 		if (c->used < sizeof(c->buf))
 			c->buf[c->used++] = chunk[i];

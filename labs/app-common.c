@@ -91,7 +91,7 @@ void app_fmt_addr(const struct sockaddr_storage *ss, char *out, size_t n)
 
 void app_probe(struct app *a, bool sent, const char *how,
 	       const struct sockaddr_storage *peer, const void *payload,
-	       size_t len)
+	       size_t len, uint64_t ts_ns)
 {
 	struct tl_probe ev = { 0 };
 	char where[64] = "";
@@ -102,6 +102,7 @@ void app_probe(struct app *a, bool sent, const char *how,
 	digest = tl_digest_payload(payload, len);
 	if (peer)
 		app_fmt_addr(peer, where, sizeof(where));
+	ev.ts_ns = ts_ns;
 	ev.step = sent ? TL_STEP_APP_SEND : TL_STEP_APP_RECV;
 	ev.kind = sent ? TL_PROBE_SEND : TL_PROBE_RECV;
 	ev.source = TL_SRC_APP;

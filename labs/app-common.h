@@ -33,10 +33,11 @@ int app_resolve(const char *addr, uint16_t port, int type, bool passive,
 /* "10.8.0.1:7" or "[fd00:8::1]:7". */
 void app_fmt_addr(const struct sockaddr_storage *ss, char *out, size_t n);
 
-/* Publish a step-1 (sent) or step-1' (received) event for payload. */
+/* Publish a step-1 (sent) or step-1' (received) event for payload; ts_ns
+ * is when the app handed it over (taken before the send call), 0 for now. */
 void app_probe(struct app *a, bool sent, const char *how,
 	       const struct sockaddr_storage *peer, const void *payload,
-	       size_t len);
+	       size_t len, uint64_t ts_ns);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t app_now_ms(void);

@@ -55,6 +55,7 @@ static int echo_server(struct app *a, const struct app_cfg *cfg,
 		fflush(stdout);
 	}
 	while (!app_stop && (!cfg->count || served < cfg->count)) {
+		uint64_t t0;
 		ssize_t n;
 
 		from_len = sizeof(from);
@@ -68,10 +69,11 @@ static int echo_server(struct app *a, const struct app_cfg *cfg,
 				 strerror(errno));
 			goto out_close;
 		}
-		app_probe(a, false, "recvfrom", &from, buf, (size_t)n);
+		app_probe(a, false, "recvfrom", &from, buf, (size_t)n, 0);
+		t0 = tl_now_ns();
 		if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from,
 			   from_len) == n)
-			app_probe(a, true, "sendto", &from, buf, (size_t)n);
+			app_probe(a, true, "sendto", &from, buf, (size_t)n, t0);
 		served++;
 		if (!cfg->quiet) {
 			app_fmt_addr(&from, who, sizeof(who));
@@ -130,7 +132,7 @@ static int await_reply(struct app *a, int fd, const struct app_cfg *cfg,
 				return -ECONNREFUSED;
 			continue;
 		}
-		app_probe(a, false, "recv", &a->peer, buf, (size_t)n);
+		app_probe(a, false, "recv", &a->peer, buf, (size_t)n, 0);
 		if ((size_t)n == len && memcmp(buf, sent, len) == 0)
 			return 1;
 	}
@@ -171,7 +173,7 @@ static int echo_client(struct app *a, const struct app_cfg *cfg,
 				 strerror(errno));
 			goto out_close;
 		}
-		app_probe(a, true, "send", &a->peer, sent, len);
+		app_probe(a, true, "send", &a->peer, sent, len, t0);
 		rc = await_reply(a, fd, cfg, buf, sent, len);
 		if (rc == 1) {
 			got++;

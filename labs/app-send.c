@@ -76,6 +76,7 @@ static int send_client(struct app *a, const struct app_cfg *cfg,
 			sleep_until(start + (uint64_t)((double)(seq - 1) *
 						       1e9 / cfg->rate));
 		fill(buf, size, seq);
+		now = tl_now_ns();
 		if (send(fd, buf, size, MSG_NOSIGNAL) != (ssize_t)size) {
 			/* UDP to a closed port: the ICMP error surfaces on a
 			 * later send; count it and go on. */
@@ -86,7 +87,7 @@ static int send_client(struct app *a, const struct app_cfg *cfg,
 			rc = 1;
 			goto out_close;
 		}
-		app_probe(a, true, "send", &a->peer, buf, size);
+		app_probe(a, true, "send", &a->peer, buf, size, now);
 		sent++;
 		now = tl_now_ns();
 		if (!cfg->quiet && now - last_report >= 1000000000u) {
@@ -168,7 +169,7 @@ static int send_server(struct app *a, const struct app_cfg *cfg,
 		if (cfg->tcp)
 			flen = 0;
 		app_probe(a, false, "recv", flen ? &from : NULL, buf,
-			  (size_t)n);
+			  (size_t)n, 0);
 		msgs++;
 		bytes += (unsigned long long)n;
 	}

@@ -107,9 +107,9 @@ void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
 }
 
 void probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
-		      size_t len)
+		      size_t len, uint64_t ts_ns)
 {
-	struct tl_probe ev = { 0 };
+	struct tl_probe ev = { .ts_ns = ts_ns };
 
 	if (p->pub.fd < 0)
 		return;

@@ -40,9 +40,9 @@ void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
 void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
 		    const struct crypto_info *info, const char *from);
 
-/* Step 4': write() of len bytes at pkt to the tun. */
+/* Step 4': write() of len bytes at pkt to the tun, begun at ts_ns. */
 void probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
-		      size_t len);
+		      size_t len, uint64_t ts_ns);
 
 /* A drop at step (enum tl_step_id) for reason; info and bytes may be
  * NULL/0. */

@@ -36,6 +36,10 @@ static void check_float(struct tunnel *t, struct peer *p,
 /* Write a decrypted packet to the tun (step 4'). */
 static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len)
 {
+	/* Step 4' is the moment the daemon hands the packet to the kernel:
+	 * stamped before the write, which may run the whole receive path. */
+	uint64_t ts = t->probes.pub.fd >= 0 ? tl_now_ns() : 0;
+
 	mss_clamp(pkt, len, t->dev.tap, t->dev.mtu);
 	if (write(t->dev.fd, pkt, len) != (ssize_t)len) {
 		tunnel_drop(t, DROP_TUN_WRITE, TL_STEP_DAEMON_WRITE, NULL, pkt,
@@ -44,7 +48,7 @@ static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len)
 	}
 	t->stats.tun_tx++;
 	t->stats.tun_tx_bytes += len;
-	probes_tun_write(&t->probes, pkt, len);
+	probes_tun_write(&t->probes, pkt, len, ts);
 }
 
 /* On the server, a packet from client p: check its source, and in TAP mode

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * tunlab trace: record a running lab into a pcapng trace, with a live line
+ * per packet showing which of the 14 points it was seen at.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dissect.h"
+#include "lab-tunnel.h"
+#include "probe.h"
+#include "tracefile.h"
+#include "tracer.h"
+
+#define OPEN_MAX	4096	/* packets the live summary follows at once */
+#define IDLE_NS		300000000ull	/* a packet is done after 0.3 s quiet */
+
+/* A packet the live summary is following. */
+struct open_pkt {
+	uint64_t pkt;		/* 0: free */
+	uint64_t first_ns, last_ns;
+	uint16_t steps;
+	bool dropped;
+	char what[256];		/* inner summary, once seen */
+};
+
+struct trace_run {
+	struct tracefile_writer *w;
+	struct evloop *loop;
+	struct tracer *tracer;
+	struct open_pkt *open;
+	uint64_t max_packets;	/* --count, 0: no limit */
+	uint64_t packets_done;
+	bool quiet;
+	int write_error;
+	char err[TRACEFILE_ERRBUF];
+};
+
+/* One line: the packet, then a mark per point (sending host's 1..7, then
+ * the receiving host's 7'..1'). */
+static void print_packet(const struct open_pkt *p)
+{
+	char marks[TL_STEP_COUNT * 2 + 4];
+	int n = 0;
+
+	for (unsigned int s = 0; s < TL_STEP_COUNT; s++) {
+		if (s == TL_STEPS_PER_DIR) {
+			marks[n++] = '|';
+			marks[n++] = ' ';
+		}
+		marks[n++] = (p->steps & (1u << s)) ? tl_steps[s].label[0] : '.';
+		marks[n++] = ' ';
+	}
+	marks[n] = '\0';
+	printf("pkt %-6" PRIu64 " %s %6.3f ms  %s%s\n", p->pkt, marks,
+	       (double)(p->last_ns - p->first_ns) / 1e6,
+	       p->what[0] ? p->what : "(no packet bytes seen)",
+	       p->dropped ? "  DROPPED" : "");
+	fflush(stdout);
+}
+
+/* Print and forget packets quiet for a while (all of them when force). */
+static void retire(struct trace_run *r, uint64_t now, bool force)
+{
+	for (int i = 0; i < OPEN_MAX; i++) {
+		struct open_pkt *p = &r->open[i];
+
+		if (!p->pkt || (!force && now - p->last_ns < IDLE_NS))
+			continue;
+		if (!r->quiet)
+			print_packet(p);
+		p->pkt = 0;
+		r->packets_done++;
+	}
+	if (r->max_packets && r->packets_done >= r->max_packets)
+		evloop_stop(r->loop);
+}
+
+/* Every observation: to the file, and to the live summary. */
+static void on_event(void *ctx, const struct tl_event *ev)
+{
+	struct trace_run *r = ctx;
+	struct open_pkt *p = &r->open[ev->pkt % OPEN_MAX];
+
+	if (!r->write_error) {
+		r->write_error = tracefile_write(r->w, ev, r->err);
+		if (r->write_error)
+			evloop_stop(r->loop);
+	}
+	if (p->pkt != ev->pkt) {
+		if (p->pkt && !r->quiet)
+			print_packet(p);
+		memset(p, 0, sizeof(*p));
+		p->pkt = ev->pkt;
+		p->first_ns = ev->ts_ns;
+	}
+	p->last_ns = ev->ts_ns;
+	if (ev->step < TL_STEP_COUNT)
+		p->steps |= (uint16_t)(1u << ev->step);
+	if (ev->flags & TL_EVENT_F_DROP)
+		p->dropped = true;
+	/* The inner packet (tun or daemon bytes) says best what it is. */
+	if (!p->what[0] && ev->caplen && ev->link != TL_LINK_NONE &&
+	    ev->step != TL_STEP_WIRE_OUT && ev->step != TL_STEP_WIRE_IN) {
+		struct dissect_summary sum;
+
+		dissect_packet(ev->data, ev->caplen, ev->len, ev->link, NULL,
+			       &sum);
+		if (sum.proto[0])
+			snprintf(p->what, sizeof(p->what), "%s %s -> %s %s",
+				 sum.proto, sum.src, sum.dst, sum.info);
+	}
+}
+
+static uint64_t on_tick(struct evloop *l, void *arg)
+{
+	struct trace_run *r = arg;
+	struct timespec ts;
+	char err[TRACEFILE_ERRBUF];
+
+	(void)l;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	retire(r, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec -
+	       150000000ull, false);
+	/* Whole blocks reach the disk as they come: a crash loses little. */
+	if (!r->write_error && tracefile_flush(r->w, err))
+		fprintf(stderr, "tunlab trace: %s\n", err);
+	return 200000000ull;
+}
+
+static uint64_t on_duration(struct evloop *l, void *arg)
+{
+	(void)arg;
+	evloop_stop(l);
+	return 0;
+}
+
+static void on_signal(struct evloop *l, int fd, unsigned int events, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	(void)arg;
+	while (read(fd, &si, sizeof(si)) == sizeof(si))
+		evloop_stop(l);
+}
+
+/* The hosts the VPN runs on, with their devices. */
+static void lab_to_cfg(const struct lab *lab, struct tracer_cfg *cfg)
+{
+	for (int i = 0; i < lab->nhosts && cfg->nhosts < TRACER_MAX_HOSTS; i++) {
+		const struct lab_host *h = &lab->hosts[i];
+		struct tracer_host *th;
+
+		if (!h->tun_ifname[0])
+			continue;
+		th = &cfg->hosts[cfg->nhosts++];
+		snprintf(th->name, sizeof(th->name), "%s", h->name);
+		snprintf(th->ns, sizeof(th->ns), "%s", h->ns);
+		snprintf(th->tun, sizeof(th->tun), "%s", h->tun_ifname);
+		for (int w = 0; w < lab->nwires; w++)
+			for (int e = 0; e < 2; e++)
+				if (lab->wires[w].end[e].host == i &&
+				    th->nwires < TRACER_MAX_DEVS)
+					snprintf(th->wires[th->nwires++],
+						 TL_DEV_MAX, "%s",
+						 lab->wires[w].end[e].ifname);
+	}
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "lab", required_argument, NULL, 'L' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_command *cmd = cli_find("trace");
+	struct trace_run r = { 0 };
+	struct tracer_cfg cfg = { .snaplen = 256 };
+	struct tracefile_info info = { 0 };
+	const char *name = NULL, *path = NULL;
+	char err[TRACER_ERRBUF], probe[LAB_DIR_MAX + 16], dflt[64];
+	double duration = 0;
+	struct tracer_stats st;
+	struct lab lab;
+	sigset_t sigs;
+	int ch, sfd, rc = EXIT_OK;
+	char *end;
+
+	while ((ch = cli_getopt(cmd, argc, argv, "+L:w:f:s:c:d:q",
+				longopts)) != -1) {
+		switch (ch) {
+		case 'L': name = optarg; break;
+		case 'w': path = optarg; break;
+		case 'f': cfg.filter = optarg; break;
+		case 'q': r.quiet = true; break;
+		case 's':
+			cfg.snaplen = (int)strtol(optarg, &end, 10);
+			if (*end || cfg.snaplen < 64 || cfg.snaplen > 65535)
+				return cli_usage_error(cmd, "--snaplen: 64..65535");
+			break;
+		case 'c':
+			r.max_packets = strtoull(optarg, &end, 10);
+			if (*end || !r.max_packets)
+				return cli_usage_error(cmd, "--count: 1 or more");
+			break;
+		case 'd':
+			duration = strtod(optarg, &end);
+			if (*end || duration <= 0 || duration > 86400)
+				return cli_usage_error(cmd, "--duration: seconds, "
+						       "up to 86400");
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(cmd, "unexpected '%s'", argv[optind]);
+	if (lab_pick("trace", name, &lab))
+		return EXIT_FAIL;
+	lab_to_cfg(&lab, &cfg);
+	snprintf(probe, sizeof(probe), "%s/%s", lab.dir, TL_PROBE_SOCK_NAME);
+	cfg.lab = lab.name;
+	cfg.probe_path = probe;
+	cfg.probe_ns = lab_host_find(&lab, "office")->ns;
+	if (!path) {
+		snprintf(dflt, sizeof(dflt), "tunlab-%s.pcapng", lab.name);
+		path = dflt;
+	}
+
+	r.open = calloc(OPEN_MAX, sizeof(*r.open));
+	r.loop = evloop_new();
+	if (!r.open || !r.loop) {
+		fprintf(stderr, "tunlab trace: out of memory\n");
+		return EXIT_FAIL;
+	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	evloop_add_fd(r.loop, sfd, EV_READ, on_signal, NULL);
+
+	if (tracer_open(&r.tracer, &cfg, r.loop, on_event, &r, err)) {
+		fprintf(stderr, "tunlab trace: %s\n", err);
+		rc = EXIT_FAIL;
+		goto out_loop;
+	}
+	snprintf(info.app, sizeof(info.app), "tunlab %s", TL_VERSION);
+	snprintf(info.lab, sizeof(info.lab), "%.31s", lab.name);
+	info.wall_offset_ns = tracer_wall_offset(r.tracer);
+	if (tracefile_create(&r.w, path, &info, r.err)) {
+		fprintf(stderr, "tunlab trace: %s\n", r.err);
+		rc = EXIT_FAIL;
+		goto out_tracer;
+	}
+	evloop_add_timer(r.loop, 200000000ull, on_tick, &r);
+	if (duration > 0)
+		evloop_add_timer(r.loop, (uint64_t)(duration * 1e9), on_duration,
+				 NULL);
+	fprintf(stderr, "tunlab trace: recording lab %s into %s (Ctrl-C "
+		"stops)\n", lab.name, path);
+	if (!r.quiet)
+		printf("%-10s %-31s  %-9s  %s\n", "packet", "points: 1..7 | 7'..1'",
+		       "latency", "what");
+	evloop_run(r.loop);
+
+	tracer_flush(r.tracer);
+	retire(&r, UINT64_MAX, true);
+	tracer_stats(r.tracer, &st);
+	if (r.write_error) {
+		fprintf(stderr, "tunlab trace: %s\n", r.err);
+		rc = EXIT_FAIL;
+	}
+	fprintf(stderr, "tunlab trace: %" PRIu64 " events, %" PRIu64
+		" packets in %s; lost: %" PRIu64 " frames (pcap), %" PRIu64
+		" malformed probe events, %" PRIu64 " late\n", st.events,
+		st.packets, path, st.pcap_drops, st.probe_malformed, st.late);
+	if (tracefile_close(r.w, r.err)) {
+		fprintf(stderr, "tunlab trace: %s\n", r.err);
+		rc = EXIT_FAIL;
+	}
+out_tracer:
+	tracer_close(r.tracer);
+out_loop:
+	close(sfd);
+	evloop_free(r.loop);
+	free(r.open);
+	return rc;
+}

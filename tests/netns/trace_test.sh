@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# tunlab trace on a real lab: one UDP echo through the tunnel, recorded;
+# every point the sources see is there, in step order, tied to one packet.
+#
+#   mobile (client)                                  office (server)
+#   app echo -> tun --- daemon == wire (UDP 1194) == daemon --- tun -> app echo
+#
+# Every packet stays inside the lab's namespaces.
+set -u
+TUNLAB=${TUNLAB:-build/tunlab}
+LAB=tlT$$t
+DIR=$(mktemp -d /tmp/tunlab-trace.XXXXXX)
+n=0 fail=0
+pids=""
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok - trace # SKIP needs root (network namespaces)"
+	exit 0
+fi
+
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	"$TUNLAB" down --lab "$LAB" --quiet >/dev/null 2>&1
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+check() {
+	n=$((n + 1))
+	if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
+}
+
+# jq-free field reads of the JSON Lines export.
+points() {	# points PKT: the step labels of packet PKT, in order
+	grep "\"pkt\":$1," "$DIR/t.jsonl" | sed 's/.*"step":"\([^"]*\)".*/\1/' |
+		tr '\n' ' '
+}
+
+"$TUNLAB" up --name "$LAB" --quiet >"$DIR/up.log" 2>&1 ||
+	{ echo "not ok 1 - tunlab up"; cat "$DIR/up.log" | sed 's/^/# /'; exit 1; }
+
+"$TUNLAB" trace --lab "$LAB" -w "$DIR/t.pcapng" --duration 4 >"$DIR/live" \
+	2>"$DIR/trace.err" &
+pids="$pids $!"
+tracer=$!
+sleep 1.5
+"$TUNLAB" exec --lab "$LAB" office -- "$TUNLAB" app echo --server --count 1 \
+	--quiet &
+pids="$pids $!"
+sleep 0.3
+"$TUNLAB" exec --lab "$LAB" mobile -- "$TUNLAB" app echo \
+	--message "trace me" 10.8.0.1 >/dev/null 2>&1
+check "the echo goes through the tunnel" "[ $? -eq 0 ]"
+wait "$tracer"
+check "tunlab trace ends after --duration with status 0" "[ $? -eq 0 ]"
+check "it reports its losses, none" \
+	"grep -q 'lost: 0 frames (pcap), 0 malformed probe events' '$DIR/trace.err'"
+"$TUNLAB" export --format jsonl "$DIR/t.pcapng" -o "$DIR/t.jsonl"
+check "the trace exports" "[ $? -eq 0 ] && [ -s '$DIR/t.jsonl' ]"
+
+req=$(grep '"step":"1","step_id":0' "$DIR/t.jsonl" | grep '"host":"mobile"' |
+	head -1 | sed 's/.*"pkt":\([0-9]*\),.*/\1/')
+rep=$(grep '"step":"1","step_id":0' "$DIR/t.jsonl" | grep '"host":"office"' |
+	head -1 | sed 's/.*"pkt":\([0-9]*\),.*/\1/')
+want="1 3 4 5 7 7' 5' 4' 3' 1' "
+check "the request has its 10 points in step order: $(points "$req")" \
+	"[ \"\$(points $req)\" = \"$want\" ]"
+check "the reply too, as another packet: $(points "$rep")" \
+	"[ -n '$rep' ] && [ '$rep' != '$req' ] && [ \"\$(points $rep)\" = \"$want\" ]"
+check "the request is seen on mobile's tun and wire and office's wire and tun" \
+	"grep '\"pkt\":$req,' '$DIR/t.jsonl' | grep '\"source\":\"pcap\"' |
+	 sed 's/.*\"dev\":\"tl[0-9a-f]*\\([^\"]*\\)\".*/\\1/' | tr '\\n' ' ' |
+	 grep -q '^m-tun m-w0 o-w0 o-tun \$'"
+check "the wire points are tied by the tunnel key, the others by content" \
+	"grep '\"pkt\":$req,' '$DIR/t.jsonl' | grep '\"step\":\"7' | grep -vq '\"basis\":\"content\"' &&
+	 grep '\"pkt\":$req,' '$DIR/t.jsonl' | grep '\"step\":\"7' | grep -q '\"basis\":\"tunnel-key\"'"
+times=$(grep "\"pkt\":$req," "$DIR/t.jsonl" | sed 's/.*"ts_ns":\([0-9]*\),.*/\1/')
+check "times increase along the way" \
+	"[ -n '$times' ] && [ \"\$(echo '$times' | sort -n | tr '\n' ' ')\" = \"\$(echo '$times' | tr '\n' ' ')\" ]"
+check "the live summary shows both packets with all their points" \
+	"[ \$(grep -c '1 \. 3 4 5 \. 7 | 7 \. 5 4 3 \. 1' '$DIR/live') -ge 2 ]"
+if command -v tshark >/dev/null 2>&1; then
+	out=$(tshark -r "$DIR/t.pcapng" 2>&1 | grep -v 'Running as user "root"')
+	check "tshark reads the trace cleanly" \
+		"! echo \"\$out\" | grep -qi -e malformed -e 'not handled' -e error"
+fi
+exit $fail

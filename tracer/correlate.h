@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The correlator: gives every observation the number of the packet it saw,
+ * and records how the tie was made.
+ *
+ * Inner observations (steps 1-5 and 5'-1') are tied by content: a digest of
+ * the inner packet's invariant fields (common/digest.h), or of the app's
+ * payload for the apps' own events.  Outer ones (steps 6-7 and 7'-6') by the
+ * tunnel key (peer-id, key-id, packet-id, direction), which the daemon's
+ * step-5 and step-5' events link to the inner digest.  Observations must
+ * come in time order (the tracer's reorder window sees to it).
+ *
+ * A key that points to a packet which already has the step being seen
+ * starts a new packet instead: a retransmitted TCP segment or an echo
+ * reply carries the same bytes as the packet before it.
+ */
+#ifndef TUNLAB_CORRELATE_H
+#define TUNLAB_CORRELATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+
+/* The keys an observation offers; zero where it has none. */
+struct corr_keys {
+	uint64_t inner;		/* digest of the inner packet (or frame) */
+	uint64_t payload;	/* digest of the app data it carries */
+	bool tunnel;		/* the tunnel key below is set */
+	bool from_server;	/* the datagram goes server -> client */
+	uint8_t key_id;
+	uint32_t peer_id;
+	uint32_t packet_id;
+};
+
+struct correlator;
+
+struct correlator *corr_new(void);
+void corr_free(struct correlator *c);
+
+/* Set ev->pkt (a new number, or the packet a key ties it to) and
+ * ev->basis; ev->step must be set.  Returns the packet number. */
+uint64_t corr_assign(struct correlator *c, struct tl_event *ev,
+		     const struct corr_keys *k);
+
+/* How many packets have been numbered. */
+uint64_t corr_packets(const struct correlator *c);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The tracer: watches a running lab from its sources (libpcap on every
+ * tun/tap and wire device of the VPN's hosts, the daemons' and apps' probe
+ * events; the kernel's tracepoints join them in ktrace.c), puts every
+ * observation in time order, ties each to its packet (correlate.c) and
+ * hands it on: to a trace file, a live summary, the UI.
+ */
+#ifndef TUNLAB_TRACER_H
+#define TUNLAB_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "evloop.h"
+
+#define TRACER_ERRBUF 512
+#define TRACER_MAX_HOSTS 20
+#define TRACER_MAX_DEVS 4	/* per host: tun/tap and wires */
+
+struct tracer_host {
+	char name[TL_HOST_MAX];		/* mobile, office */
+	char ns[32];			/* its network namespace */
+	char tun[TL_DEV_MAX];		/* tun/tap device, or "" */
+	char wires[TRACER_MAX_DEVS][TL_DEV_MAX];
+	int nwires;
+};
+
+struct tracer_cfg {
+	const char *lab;		/* name, for the trace file */
+	struct tracer_host hosts[TRACER_MAX_HOSTS];
+	int nhosts;
+	const char *probe_path;		/* the lab's probe socket */
+	const char *probe_ns;		/* where to bind it (a lab namespace) */
+	int snaplen;			/* bytes kept per frame */
+	const char *filter;		/* pcap-filter for the captures, or NULL */
+	uint16_t data_port;		/* the tunnel's UDP port (1194) */
+	uint64_t reorder_ns;		/* how long events wait to be ordered */
+};
+
+/* Losses each source reports: shown, never hidden. */
+struct tracer_stats {
+	uint64_t events;		/* handed on */
+	uint64_t packets;		/* numbered */
+	uint64_t pcap_drops;		/* frames the kernel dropped for us */
+	uint64_t probe_events, probe_malformed;
+	uint64_t late;			/* arrived after their window had passed */
+};
+
+/* Called for every observation, in time order, with its packet number. */
+typedef void (*tracer_fn)(void *ctx, const struct tl_event *ev);
+
+struct tracer;
+
+/* Open every source and register it on loop.  0 or a negative errno with
+ * the reason in err. */
+int tracer_open(struct tracer **t, const struct tracer_cfg *cfg,
+		struct evloop *loop, tracer_fn fn, void *ctx, char *err);
+
+/* Wall clock minus monotonic clock, as the trace file keeps it. */
+int64_t tracer_wall_offset(const struct tracer *t);
+
+/* Hand on everything still waiting in the reorder window. */
+void tracer_flush(struct tracer *t);
+
+void tracer_stats(struct tracer *t, struct tracer_stats *st);
+
+/* Flush, close every source, unregister from the loop. */
+void tracer_close(struct tracer *t);
+
+#endif
