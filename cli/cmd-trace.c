@@ -20,6 +20,7 @@
 #include "tracer.h"
 
 #define OPEN_MAX	4096	/* packets the live summary follows at once */
+#define HOLD_MAX	64	/* observations kept until a packet matches */
 #define IDLE_NS		300000000ull	/* a packet is done after 0.3 s quiet */
 
 /* A packet the live summary is following. */
@@ -28,6 +29,9 @@ struct open_pkt {
 	uint64_t first_ns, last_ns;
 	uint16_t steps;
 	bool dropped;
+	bool matched;		/* the filter matched one of its observations */
+	int nheld;
+	struct tl_event *held[HOLD_MAX];	/* copies, bytes after each */
 	char what[256];		/* inner summary, once seen */
 };
 
@@ -38,6 +42,7 @@ struct trace_run {
 	struct open_pkt *open;
 	uint64_t max_packets;	/* --count, 0: no limit */
 	uint64_t packets_done;
+	uint64_t filtered_out;
 	bool quiet;
 	int write_error;
 	char err[TRACEFILE_ERRBUF];
@@ -66,41 +71,82 @@ static void print_packet(const struct open_pkt *p)
 	fflush(stdout);
 }
 
+/* Write one observation to the trace. */
+static void write_event(struct trace_run *r, const struct tl_event *ev)
+{
+	if (r->write_error)
+		return;
+	r->write_error = tracefile_write(r->w, ev, r->err);
+	if (r->write_error)
+		evloop_stop(r->loop);
+}
+
+/* Forget a packet: print its line if it was kept, free what it held. */
+static void close_packet(struct trace_run *r, struct open_pkt *p)
+{
+	if (p->matched) {
+		if (!r->quiet)
+			print_packet(p);
+		r->packets_done++;
+	} else {
+		r->filtered_out++;
+	}
+	for (int i = 0; i < p->nheld; i++)
+		free(p->held[i]);
+	memset(p, 0, sizeof(*p));
+}
+
 /* Print and forget packets quiet for a while (all of them when force). */
 static void retire(struct trace_run *r, uint64_t now, bool force)
 {
 	for (int i = 0; i < OPEN_MAX; i++) {
 		struct open_pkt *p = &r->open[i];
 
-		if (!p->pkt || (!force && now - p->last_ns < IDLE_NS))
-			continue;
-		if (!r->quiet)
-			print_packet(p);
-		p->pkt = 0;
-		r->packets_done++;
+		if (p->pkt && (force || now - p->last_ns >= IDLE_NS))
+			close_packet(r, p);
 	}
 	if (r->max_packets && r->packets_done >= r->max_packets)
 		evloop_stop(r->loop);
 }
 
-/* Every observation: to the file, and to the live summary. */
+/* Keep a copy of ev until its packet matches (or is forgotten). */
+static void hold(struct open_pkt *p, const struct tl_event *ev)
+{
+	struct tl_event *copy;
+
+	if (p->nheld == HOLD_MAX)
+		return;
+	copy = malloc(sizeof(*copy) + ev->caplen);
+	if (!copy)
+		return;
+	*copy = *ev;
+	memcpy(copy + 1, ev->data, ev->caplen);
+	copy->data = (const uint8_t *)(copy + 1);
+	p->held[p->nheld++] = copy;
+}
+
+/* Every observation: to the file once its packet matches the filter, and
+ * to the live summary. */
 static void on_event(void *ctx, const struct tl_event *ev)
 {
 	struct trace_run *r = ctx;
 	struct open_pkt *p = &r->open[ev->pkt % OPEN_MAX];
 
-	if (!r->write_error) {
-		r->write_error = tracefile_write(r->w, ev, r->err);
-		if (r->write_error)
-			evloop_stop(r->loop);
-	}
 	if (p->pkt != ev->pkt) {
-		if (p->pkt && !r->quiet)
-			print_packet(p);
-		memset(p, 0, sizeof(*p));
+		if (p->pkt)
+			close_packet(r, p);
 		p->pkt = ev->pkt;
 		p->first_ns = ev->ts_ns;
 	}
+	if (!p->matched && tracer_match(r->tracer, ev)) {
+		p->matched = true;
+		for (int i = 0; i < p->nheld; i++)
+			write_event(r, p->held[i]);
+	}
+	if (p->matched)
+		write_event(r, ev);
+	else
+		hold(p, ev);
 	p->last_ns = ev->ts_ns;
 	if (ev->step < TL_STEP_COUNT)
 		p->steps |= (uint16_t)(1u << ev->step);
@@ -287,9 +333,13 @@ int cmd_trace(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	fprintf(stderr, "tunlab trace: %" PRIu64 " events, %" PRIu64
-		" packets in %s; lost: %" PRIu64 " frames (pcap), %" PRIu64
-		" malformed probe events, %" PRIu64 " late\n", st.events,
-		st.packets, path, st.pcap_drops, st.probe_malformed, st.late);
+		" packets in %s", st.events, r.packets_done, path);
+	if (cfg.filter)
+		fprintf(stderr, " (%" PRIu64 " did not match the filter)",
+			r.filtered_out);
+	fprintf(stderr, "; lost: %" PRIu64 " frames (pcap), %" PRIu64
+		" malformed probe events, %" PRIu64 " late\n", st.pcap_drops,
+		st.probe_malformed, st.late);
 	if (tracefile_close(r.w, r.err)) {
 		fprintf(stderr, "tunlab trace: %s\n", r.err);
 		rc = EXIT_FAIL;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The tracer: see tracer.h. */
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,13 @@ struct tracer {
 	uint64_t seq;
 	uint64_t flushed_to;	/* everything before this was handed on */
 	long timer;
+	bool filtering;
+	struct bpf_program prog_eth, prog_ip;	/* the filter, per link type */
 	struct tracer_stats st;
 };
+
+static int compile_filter(const char *filter, struct bpf_program *eth,
+			  struct bpf_program *ip, char *err);
 
 static uint64_t now_mono(void)
 {
@@ -375,8 +381,15 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 				.ns = h->ns, .host = h->name,
 				.ifname = h->wires[w] };
 	}
-	rc = pcapsrc_open(&t->pcap, t->devs, ndev, cfg->snaplen, cfg->filter,
-			  perr);
+	if (cfg->filter && *cfg->filter) {
+		rc = compile_filter(cfg->filter, &t->prog_eth, &t->prog_ip, err);
+		if (rc)
+			goto out_close;
+		t->filtering = true;
+	}
+	/* Everything is captured: the filter chooses packets, not frames, so
+	 * the outer datagram of a matching inner packet is kept too. */
+	rc = pcapsrc_open(&t->pcap, t->devs, ndev, cfg->snaplen, NULL, perr);
 	if (rc) {
 		snprintf(err, TRACER_ERRBUF, "%s", perr);
 		goto out_close;
@@ -410,6 +423,65 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 out_close:
 	tracer_close(t);
 	return rc;
+}
+
+/* Compile filter for one link type into prog. */
+static int compile_one(const char *filter, int dlt, struct bpf_program *prog,
+		       char *err)
+{
+	pcap_t *p = pcap_open_dead(dlt, 65535);
+	int rc = 0;
+
+	if (!p) {
+		snprintf(err, TRACER_ERRBUF, "out of memory");
+		return -ENOMEM;
+	}
+	if (pcap_compile(p, prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, TRACER_ERRBUF, "bad filter '%s': %s", filter,
+			 pcap_geterr(p));
+		rc = -EINVAL;
+	}
+	pcap_close(p);
+	return rc;
+}
+
+/* The filter for Ethernet frames and for bare IP packets. */
+static int compile_filter(const char *filter, struct bpf_program *eth,
+			  struct bpf_program *ip, char *err)
+{
+	int rc = compile_one(filter, DLT_EN10MB, eth, err);
+
+	if (rc)
+		return rc;
+	rc = compile_one(filter, DLT_RAW, ip, err);
+	if (rc)
+		pcap_freecode(eth);
+	return rc;
+}
+
+int tracer_filter_check(const char *filter, char *err)
+{
+	struct bpf_program eth, ip;
+	int rc = compile_filter(filter, &eth, &ip, err);
+
+	if (!rc) {
+		pcap_freecode(&eth);
+		pcap_freecode(&ip);
+	}
+	return rc;
+}
+
+bool tracer_match(const struct tracer *t, const struct tl_event *ev)
+{
+	struct pcap_pkthdr h = { .caplen = ev->caplen, .len = ev->len };
+
+	if (!t->filtering)
+		return true;
+	if (ev->link == TL_LINK_ETH)
+		return pcap_offline_filter(&t->prog_eth, &h, ev->data) != 0;
+	if (ev->link == TL_LINK_IP)
+		return pcap_offline_filter(&t->prog_ip, &h, ev->data) != 0;
+	return false;
 }
 
 int64_t tracer_wall_offset(const struct tracer *t)
@@ -449,6 +521,10 @@ void tracer_close(struct tracer *t)
 	}
 	while (t->nheap)
 		free(heap_pop(t));
+	if (t->filtering) {
+		pcap_freecode(&t->prog_eth);
+		pcap_freecode(&t->prog_ip);
+	}
 	free(t->heap);
 	corr_free(t->corr);
 	free(t);

@@ -34,7 +34,8 @@ struct tracer_cfg {
 	const char *probe_path;		/* the lab's probe socket */
 	const char *probe_ns;		/* where to bind it (a lab namespace) */
 	int snaplen;			/* bytes kept per frame */
-	const char *filter;		/* pcap-filter for the captures, or NULL */
+	const char *filter;		/* pcap-filter a packet must match in one
+					 * of its observations, or NULL */
 	uint16_t data_port;		/* the tunnel's UDP port (1194) */
 	uint64_t reorder_ns;		/* how long events wait to be ordered */
 };
@@ -57,6 +58,15 @@ struct tracer;
  * the reason in err. */
 int tracer_open(struct tracer **t, const struct tracer_cfg *cfg,
 		struct evloop *loop, tracer_fn fn, void *ctx, char *err);
+
+/* Whether this observation's bytes match the filter (always true without
+ * one).  A packet matches when any of its observations does, inner or
+ * outer; the caller keeps a packet's observations until one matches. */
+bool tracer_match(const struct tracer *t, const struct tl_event *ev);
+
+/* Compile filter for Ethernet and raw IP frames, as tracer_match uses it;
+ * 0 or -EINVAL with pcap's message in err (the UI checks filters so). */
+int tracer_filter_check(const char *filter, char *err);
 
 /* Wall clock minus monotonic clock, as the trace file keeps it. */
 int64_t tracer_wall_offset(const struct tracer *t);

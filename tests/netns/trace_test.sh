@@ -87,4 +87,28 @@ if command -v tshark >/dev/null 2>&1; then
 	check "tshark reads the trace cleanly" \
 		"! echo \"\$out\" | grep -qi -e malformed -e 'not handled' -e error"
 fi
+
+# A filter chooses packets, not frames: a packet is kept when any of its
+# observations matches, so the echo's encrypted wire frames come with it.
+"$TUNLAB" trace --lab "$LAB" -f "udp port 77777" >"$DIR/bad" 2>&1
+check "a bad filter is refused with pcap's reason" \
+	"[ $? -eq 1 ] && grep -q 'bad filter .*illegal port' '$DIR/bad'"
+"$TUNLAB" trace --lab "$LAB" -w "$DIR/f.pcapng" -f "udp port 7" \
+	--duration 3 >"$DIR/flive" 2>"$DIR/f.err" &
+tracer=$!
+pids="$pids $tracer"
+sleep 1.2
+"$TUNLAB" exec --lab "$LAB" mobile -- ping -c 2 -i 0.2 10.8.0.1 >/dev/null 2>&1
+"$TUNLAB" exec --lab "$LAB" office -- "$TUNLAB" app echo --server --count 1 \
+	--quiet &
+pids="$pids $!"
+sleep 0.3
+"$TUNLAB" exec --lab "$LAB" mobile -- "$TUNLAB" app echo \
+	--message "filtered" 10.8.0.1 >/dev/null 2>&1
+wait "$tracer"
+check "with -f 'udp port 7' only the echo's two packets are kept" \
+	"grep -q ' 2 packets in .*([4-9][0-9]* did not match the filter)' '$DIR/f.err'"
+"$TUNLAB" export --format jsonl "$DIR/f.pcapng" -o "$DIR/f.jsonl"
+check "and their outer wire frames with them" \
+	"[ \$(grep -c '\"step\":\"7' '$DIR/f.jsonl') -eq 4 ]"
 exit $fail
