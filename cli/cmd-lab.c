@@ -320,6 +320,7 @@ int cmd_up(int argc, char **argv)
 		{ "lan", no_argument, NULL, 'l' },
 		{ "ipv6", no_argument, NULL, '6' },
 		{ "offload", no_argument, NULL, 'o' },
+		{ "keylog", no_argument, NULL, 'k' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "foreground", no_argument, NULL, 'f' },
@@ -337,7 +338,7 @@ int cmd_up(int argc, char **argv)
 	long v;
 	int ch, sig;
 
-	while ((ch = cli_getopt(cmd, argc, argv, "+t:c:rl6on:qf",
+	while ((ch = cli_getopt(cmd, argc, argv, "+t:c:rl6okn:qf",
 				longopts)) != -1) {
 		switch (ch) {
 		case 't':
@@ -368,6 +369,9 @@ int cmd_up(int argc, char **argv)
 			break;
 		case 'o':
 			opts.offload = true;
+			break;
+		case 'k':
+			opts.keylog = true;
 			break;
 		case 'n':
 			if (!lab_name_valid(optarg))

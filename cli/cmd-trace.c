@@ -35,7 +35,15 @@ struct open_pkt {
 	char what[256];		/* inner summary, once seen */
 };
 
+/* A daemon's TLS key log, copied into the trace as it grows. */
+struct keylog_src {
+	char path[LAB_DIR_MAX + 48];
+	long done;		/* bytes already embedded */
+};
+
 struct trace_run {
+	struct keylog_src keylogs[LAB_MAX_HOSTS];
+	int nkeylogs;
 	struct tracefile_writer *w;
 	struct evloop *loop;
 	struct tracer *tracer;
@@ -165,6 +173,32 @@ static void on_event(void *ctx, const struct tl_event *ev)
 	}
 }
 
+/* Embed what the key logs gained since the last look (whole lines only),
+ * so that Wireshark decrypts the control channel's handshakes. */
+static void embed_keylogs(struct trace_run *r)
+{
+	for (int i = 0; i < r->nkeylogs && !r->write_error; i++) {
+		struct keylog_src *k = &r->keylogs[i];
+		char buf[16384];
+		size_t n, whole;
+		FILE *f = fopen(k->path, "r");
+
+		if (!f)
+			continue;
+		if (fseek(f, k->done, SEEK_SET) == 0 &&
+		    (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+			for (whole = n; whole > 0 && buf[whole - 1] != '\n';)
+				whole--;
+			if (whole) {
+				r->write_error = tracefile_write_keylog(
+					r->w, buf, whole, r->err);
+				k->done += (long)whole;
+			}
+		}
+		fclose(f);
+	}
+}
+
 static uint64_t on_tick(struct evloop *l, void *arg)
 {
 	struct trace_run *r = arg;
@@ -172,6 +206,7 @@ static uint64_t on_tick(struct evloop *l, void *arg)
 	char err[TRACEFILE_ERRBUF];
 
 	(void)l;
+	embed_keylogs(r);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	retire(r, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec -
 	       150000000ull, false);
@@ -314,6 +349,11 @@ int cmd_trace(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out_tracer;
 	}
+	/* The server logs every client's sessions: its log is enough. */
+	if (lab.opts.keylog)
+		snprintf(r.keylogs[r.nkeylogs++].path, sizeof(r.keylogs[0].path),
+			 "%s/" LAB_KEYLOG_FMT, lab.dir, "office");
+	embed_keylogs(&r);
 	evloop_add_timer(r.loop, 200000000ull, on_tick, &r);
 	if (duration > 0)
 		evloop_add_timer(r.loop, (uint64_t)(duration * 1e9), on_duration,
@@ -327,6 +367,7 @@ int cmd_trace(int argc, char **argv)
 
 	tracer_flush(r.tracer);
 	retire(&r, UINT64_MAX, true);
+	embed_keylogs(&r);
 	tracer_stats(r.tracer, &st);
 	if (r.write_error) {
 		fprintf(stderr, "tunlab trace: %s\n", r.err);

@@ -69,7 +69,7 @@ static int spawn(struct lab *lab, const struct lab_host *h, const char **extra,
 		 int nextra, char *err)
 {
 	char exe[512], pki[LAB_DIR_MAX + 8], probe[LAB_DIR_MAX + 16];
-	char status[LAB_DIR_MAX + 48], what[32];
+	char status[LAB_DIR_MAX + 48], what[32], keylog[LAB_DIR_MAX + 48];
 	const char *argv[ARGV_MAX];
 	ssize_t len;
 	int n = 0;
@@ -103,6 +103,12 @@ static int spawn(struct lab *lab, const struct lab_host *h, const char **extra,
 	argv[n++] = h->name;
 	argv[n++] = "--status";
 	argv[n++] = status;
+	if (lab->opts.keylog) {
+		snprintf(keylog, sizeof(keylog), "%s/" LAB_KEYLOG_FMT, lab->dir,
+			 h->name);
+		argv[n++] = "--keylog";
+		argv[n++] = keylog;
+	}
 	for (int i = 0; i < nextra && n < ARGV_MAX - 1; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;

@@ -14,6 +14,7 @@
 
 #define LAB_PKI_DIR	"pki"
 #define LAB_STATUS_FMT	"tunnel-%s.status"	/* per host, in the run dir */
+#define LAB_KEYLOG_FMT	"keylog-%s.txt"		/* per host, with --keylog */
 
 /* Load lab name, or the only lab running when name is NULL; says why not
  * on stderr as command cmd (0, or EXIT_FAIL). */

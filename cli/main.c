@@ -51,6 +51,9 @@ static const struct cli_command commands[] = {
 	  "  -o, --offload           keep the wires' checksum and segmentation\n"
 	  "                          offloads (off by default: one skb is one\n"
 	  "                          packet at every step)\n"
+	  "  -k, --keylog            the daemons write their TLS secrets to the\n"
+	  "                          run dir, and tunlab trace embeds them, so\n"
+	  "                          Wireshark shows the control channel\n"
 	  "  -n, --name NAME         name the lab (default tl<id>)\n"
 	  "  -q, --quiet             do not print the commands\n"
 	  "  -f, --foreground        stay attached: Ctrl-C removes the lab\n",

@@ -52,6 +52,7 @@ struct lab_opts {
 	bool lan;			/* a LAN host behind office */
 	bool ipv6;			/* IPv6 addresses; else IPv6 is off */
 	bool offload;			/* keep the wires' offloads on */
+	bool keylog;			/* daemons write TLS key logs */
 };
 
 /* A lab host: one network namespace. */

@@ -159,9 +159,9 @@ static void write_state(FILE *f, const struct lab *lab)
 	fprintf(f, "phase %s\n", lab->phase);
 	fprintf(f, "options %s\n", opts);
 	fprintf(f, "dev-type %s\nclients %d\nrouter %d\nlan %d\nipv6 %d\n"
-		"offload %d\n", lab_dev_type_name(lab->opts.dev_type),
+		"offload %d\nkeylog %d\n", lab_dev_type_name(lab->opts.dev_type),
 		lab->opts.clients, lab->opts.router, lab->opts.lan,
-		lab->opts.ipv6, lab->opts.offload);
+		lab->opts.ipv6, lab->opts.offload, lab->opts.keylog);
 	for (int i = 0; i < lab->nhosts; i++) {
 		const struct lab_host *h = &lab->hosts[i];
 
@@ -280,6 +280,8 @@ static int parse_line(struct lab *lab, char *line, int *ndevs)
 		lab->opts.ipv6 = atoi(w[1]);
 	} else if (strcmp(w[0], "offload") == 0) {
 		lab->opts.offload = atoi(w[1]);
+	} else if (strcmp(w[0], "keylog") == 0) {
+		lab->opts.keylog = atoi(w[1]);
 	} else if (strcmp(w[0], "host") == 0 && n >= 5) {
 		struct lab_host *h = &lab->hosts[lab->nhosts];
 

@@ -221,8 +221,9 @@ void lab_host_list(const struct lab *lab, char *buf, size_t len)
 
 void lab_opts_format(const struct lab_opts *o, char *buf, size_t len)
 {
-	snprintf(buf, len, "--dev-type %s --clients %d%s%s%s%s",
+	snprintf(buf, len, "--dev-type %s --clients %d%s%s%s%s%s",
 		 lab_dev_type_name(o->dev_type), o->clients,
 		 o->router ? " --router" : "", o->lan ? " --lan" : "",
-		 o->ipv6 ? " --ipv6" : "", o->offload ? " --offload" : "");
+		 o->ipv6 ? " --ipv6" : "", o->offload ? " --offload" : "",
+		 o->keylog ? " --keylog" : "");
 }

@@ -39,7 +39,7 @@ points() {	# points PKT: the step labels of packet PKT, in order
 		tr '\n' ' '
 }
 
-"$TUNLAB" up --name "$LAB" --quiet >"$DIR/up.log" 2>&1 ||
+"$TUNLAB" up --name "$LAB" --keylog --quiet >"$DIR/up.log" 2>&1 ||
 	{ echo "not ok 1 - tunlab up"; cat "$DIR/up.log" | sed 's/^/# /'; exit 1; }
 
 "$TUNLAB" trace --lab "$LAB" -w "$DIR/t.pcapng" --duration 4 >"$DIR/live" \
@@ -82,6 +82,10 @@ check "times increase along the way" \
 	"[ -n '$times' ] && [ \"\$(echo '$times' | sort -n | tr '\n' ' ')\" = \"\$(echo '$times' | tr '\n' ' ')\" ]"
 check "the live summary shows both packets with all their points" \
 	"[ \$(grep -c '1 \. 3 4 5 \. 7 | 7 \. 5 4 3 \. 1' '$DIR/live') -ge 2 ]"
+if command -v capinfos >/dev/null 2>&1; then
+	check "with up --keylog the trace carries the TLS secrets" \
+		"capinfos '$DIR/t.pcapng' | grep -q 'decryption secrets in file: [1-9]'"
+fi
 if command -v tshark >/dev/null 2>&1; then
 	out=$(tshark -r "$DIR/t.pcapng" 2>&1 | grep -v 'Running as user "root"')
 	check "tshark reads the trace cleanly" \
