@@ -266,11 +266,12 @@ int cmd_trace(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-kernel", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_command *cmd = cli_find("trace");
 	struct trace_run r = { 0 };
-	struct tracer_cfg cfg = { .snaplen = 256 };
+	struct tracer_cfg cfg = { .snaplen = 256, .kernel = true };
 	struct tracefile_info info = { 0 };
 	const char *name = NULL, *path = NULL;
 	char err[TRACER_ERRBUF], probe[LAB_DIR_MAX + 16], dflt[64];
@@ -281,9 +282,10 @@ int cmd_trace(int argc, char **argv)
 	int ch, sfd, rc = EXIT_OK;
 	char *end;
 
-	while ((ch = cli_getopt(cmd, argc, argv, "+L:w:f:s:c:d:q",
+	while ((ch = cli_getopt(cmd, argc, argv, "+L:w:f:s:c:d:qK",
 				longopts)) != -1) {
 		switch (ch) {
+		case 'K': cfg.kernel = false; break;
 		case 'L': name = optarg; break;
 		case 'w': path = optarg; break;
 		case 'f': cfg.filter = optarg; break;
@@ -317,6 +319,10 @@ int cmd_trace(int argc, char **argv)
 	cfg.lab = lab.name;
 	cfg.probe_path = probe;
 	cfg.probe_ns = lab_host_find(&lab, "office")->ns;
+	snprintf(cfg.dev_prefix, sizeof(cfg.dev_prefix), "tl%s", lab.id);
+	for (int i = 0; i < lab.nprocs && cfg.ndaemons < TRACER_MAX_HOSTS; i++)
+		if (strncmp(lab.procs[i].what, "tunnel-", 7) == 0)
+			cfg.daemon_pids[cfg.ndaemons++] = (int)lab.procs[i].pid;
 	if (!path) {
 		snprintf(dflt, sizeof(dflt), "tunlab-%s.pcapng", lab.name);
 		path = dflt;
@@ -336,7 +342,18 @@ int cmd_trace(int argc, char **argv)
 	sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 	evloop_add_fd(r.loop, sfd, EV_READ, on_signal, NULL);
 
-	if (tracer_open(&r.tracer, &cfg, r.loop, on_event, &r, err)) {
+	if (tracer_open(&r.tracer, &cfg, r.loop, on_event, &r, err) &&
+	    cfg.kernel) {
+		/* Without tracefs the kernel's steps are "not seen": say so,
+		 * and record the rest. */
+		fprintf(stderr, "tunlab trace: warning: %s; recording without "
+			"the kernel's tracepoints (steps 2 and 6 will be not "
+			"seen)\n", err);
+		cfg.kernel = false;
+		if (tracer_open(&r.tracer, &cfg, r.loop, on_event, &r, err))
+			r.tracer = NULL;
+	}
+	if (!r.tracer) {
 		fprintf(stderr, "tunlab trace: %s\n", err);
 		rc = EXIT_FAIL;
 		goto out_loop;
@@ -379,8 +396,14 @@ int cmd_trace(int argc, char **argv)
 		fprintf(stderr, " (%" PRIu64 " did not match the filter)",
 			r.filtered_out);
 	fprintf(stderr, "; lost: %" PRIu64 " frames (pcap), %" PRIu64
-		" malformed probe events, %" PRIu64 " late\n", st.pcap_drops,
+		" malformed probe events, %" PRIu64 " late", st.pcap_drops,
 		st.probe_malformed, st.late);
+	if (cfg.kernel)
+		fprintf(stderr, ", %" PRIu64 " kernel events (tracefs "
+			"overruns); kernel: %" PRIu64 " events kept, %" PRIu64
+			" tied to packets, %" PRIu64 " not tied", st.kernel_lost,
+			st.kernel_events, st.kernel_joined, st.kernel_untied);
+	fputc('\n', stderr);
 	if (tracefile_close(r.w, r.err)) {
 		fprintf(stderr, "tunlab trace: %s\n", r.err);
 		rc = EXIT_FAIL;

@@ -152,7 +152,8 @@ static const struct cli_command commands[] = {
 	  "  -s, --snaplen N     bytes kept of each frame (256)\n"
 	  "  -c, --count N       stop after N packets\n"
 	  "  -d, --duration S    stop after S seconds\n"
-	  "  -q, --quiet         no line per packet\n",
+	  "  -q, --quiet         no line per packet\n"
+	  "  -K, --no-kernel     without the kernel's tracepoints (tracefs)\n",
 	  cmd_trace, CMD_NEEDS_ROOT },
 	{ "tunnel", "--server | --remote HOST [--dev-type tun|tap] [options]",
 	  "run the VPN daemon (server or client)",

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The tracer: see tracer.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -9,6 +10,9 @@
 
 #include "correlate.h"
 #include "digest.h"
+#include "kjoin.h"
+#include "ktrace.h"
+#include "netns.h"
 #include "pcapsrc.h"
 #include "probesrc.h"
 #include "tracer.h"
@@ -22,6 +26,8 @@
 struct pending {
 	struct tl_event ev;
 	struct corr_keys keys;
+	struct kjoin_key kkey;	/* kernel events: how to join them */
+	int32_t pid;		/* app probes: the sender */
 	uint64_t seq;		/* arrival order, to keep ties stable */
 	uint8_t data[];
 };
@@ -42,6 +48,16 @@ struct tracer {
 	uint64_t seq;
 	uint64_t flushed_to;	/* everything before this was handed on */
 	long timer;
+	/* An app's send syscall waits for its sock_send_length (which says
+	 * it went to an IP socket, not the probe socket); a sock_recv_length
+	 * waits for the receive syscall's return. */
+	struct held_sys {
+		struct tl_event ev;
+		struct kjoin_key kk;
+		int32_t pid;
+	} held[64];
+	struct ktrace *kt;
+	struct kjoin *kj;
 	bool filtering;
 	struct bpf_program prog_eth, prog_ip;	/* the filter, per link type */
 	struct tracer_stats st;
@@ -49,6 +65,8 @@ struct tracer {
 
 static int compile_filter(const char *filter, struct bpf_program *eth,
 			  struct bpf_program *ip, char *err);
+static const uint8_t *ip_of(enum tl_link link, const uint8_t *d, size_t n,
+			    size_t *ip_n);
 
 static uint64_t now_mono(void)
 {
@@ -117,7 +135,8 @@ static struct pending *heap_pop(struct tracer *t)
 
 /* Queue an observation (its bytes copied) for ordering. */
 static void enqueue(struct tracer *t, const struct tl_event *ev,
-		    const struct corr_keys *k)
+		    const struct corr_keys *k, const struct kjoin_key *kk,
+		    int32_t pid)
 {
 	struct pending *p;
 
@@ -135,6 +154,11 @@ static void enqueue(struct tracer *t, const struct tl_event *ev,
 		return;
 	p->ev = *ev;
 	p->keys = *k;
+	if (kk)
+		p->kkey = *kk;
+	else
+		memset(&p->kkey, 0, sizeof(p->kkey));
+	p->pid = pid;
 	p->seq = t->seq++;
 	if (ev->caplen)
 		memcpy(p->data, ev->data, ev->caplen);
@@ -144,19 +168,63 @@ static void enqueue(struct tracer *t, const struct tl_event *ev,
 	heap_push(t, p);
 }
 
+/* What a frame's bytes offer kernel events: the length a tracepoint shows
+ * (a received Ethernet frame has lost its header by then) and the IP
+ * destination. */
+static void frame_join(struct tracer *t, const struct pending *p)
+{
+	const struct tl_event *ev = &p->ev;
+	struct kjoin_frame f = { .ev = ev, .klen = ev->len, .pid = p->pid };
+	const uint8_t *ip;
+	size_t n;
+
+	if (ev->source == TL_SRC_PCAP && ev->link == TL_LINK_ETH &&
+	    tl_steps[ev->step].dir == TL_DIR_IN && ev->len >= 14)
+		f.klen = ev->len - 14;
+	ip = ev->source == TL_SRC_PCAP ? ip_of(ev->link, ev->data, ev->caplen,
+					       &n) : NULL;
+	if (ip && n >= 20 && ip[0] >> 4 == 4) {
+		memcpy(f.dst, ip + 16, 4);
+		f.family = 4;
+	} else if (ip && n >= 40 && ip[0] >> 4 == 6) {
+		memcpy(f.dst, ip + 24, 16);
+		f.family = 6;
+	}
+	kjoin_frame(t->kj, &f);
+}
+
 /* Hand on, in order, everything older than upto. */
 static void drain(struct tracer *t, uint64_t upto)
 {
 	while (t->nheap && t->heap[0]->ev.ts_ns < upto) {
 		struct pending *p = heap_pop(t);
 
+		if (p->ev.source == TL_SRC_KERNEL && t->kj) {
+			kjoin_kernel(t->kj, &p->ev, &p->kkey);
+			free(p);
+			continue;
+		}
 		corr_assign(t->corr, &p->ev, &p->keys);
 		t->st.events++;
 		t->fn(t->ctx, &p->ev);
+		if (t->kj)
+			frame_join(t, p);
 		free(p);
 	}
+	/* Kernel events no frame claimed within a while are untied. */
+	if (t->kj)
+		kjoin_expire(t->kj, upto > 20000000ull ? upto - 20000000ull : 0);
 	if (upto > t->flushed_to)
 		t->flushed_to = upto;
+}
+
+/* kjoin's way out. */
+static void kernel_emit(void *ctx, struct tl_event *ev)
+{
+	struct tracer *t = ctx;
+
+	t->st.events++;
+	t->fn(t->ctx, ev);
 }
 
 /* The IP packet inside a frame (after Ethernet and VLAN tags), or NULL. */
@@ -263,7 +331,7 @@ static void on_frame(void *ctx, const struct pcapsrc_frame *f)
 	snprintf(ev.host, sizeof(ev.host), "%s", f->dev->host);
 	snprintf(ev.dev, sizeof(ev.dev), "%s", f->dev->ifname);
 	frame_keys(t, f->link, f->data, f->caplen, &k);
-	enqueue(t, &ev, &k);
+	enqueue(t, &ev, &k, NULL, 0);
 }
 
 /* A probe event from a daemon or an app. */
@@ -301,8 +369,202 @@ static void on_probe(void *ctx, const struct tl_probe *p, const uint8_t *bytes)
 					p->kind != TL_PROBE_ENCRYPT;
 		}
 	}
-	enqueue(t, &ev, &k);
+	enqueue(t, &ev, &k, NULL, (int32_t)p->pid);
 	t->st.probe_events++;
+}
+
+/* The host owning device dev, and whether it is its tun/tap; -1 if none. */
+static int dev_host(const struct tracer *t, const char *dev, bool *tun)
+{
+	for (int i = 0; i < t->cfg.nhosts; i++) {
+		const struct tracer_host *h = &t->cfg.hosts[i];
+
+		*tun = strcmp(h->tun, dev) == 0;
+		if (*tun)
+			return i;
+		for (int w = 0; w < h->nwires; w++)
+			if (strcmp(h->wires[w], dev) == 0)
+				return i;
+	}
+	return -1;
+}
+
+static bool is_daemon(const struct tracer *t, int pid)
+{
+	for (int i = 0; i < t->cfg.ndaemons; i++)
+		if (t->cfg.daemon_pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* A kernel event: its host, step and join key; ignored if it is none of
+ * the seven steps (the daemon's own syscalls: its probes say more). */
+static void on_kevent(const struct kevent *ke, void *arg)
+{
+	struct tracer *t = arg;
+	struct tl_event ev = { .ts_ns = ke->ts_ns, .source = TL_SRC_KERNEL,
+			       .len = ke->len };
+	struct kjoin_key kk = { .skb = ke->skb, .len = ke->len };
+	struct corr_keys none = { 0 };
+	const char *name = ktrace_point_name(ke->point);
+	bool tun = false;
+	int host = -1;
+
+	switch (ke->point) {
+	case KT_DEV_QUEUE:
+	case KT_DEV_XMIT:
+	case KT_NETIF_RECEIVE:
+	case KT_NETIF_RX:
+		host = dev_host(t, ke->dev, &tun);
+		if (ke->point == KT_DEV_QUEUE)
+			ev.step = tun ? TL_STEP_ROUTE_TUN : TL_STEP_ROUTE_WIRE;
+		else if (ke->point == KT_DEV_XMIT)
+			ev.step = tun ? TL_STEP_TUN_DRIVER_OUT : TL_STEP_WIRE_OUT;
+		else
+			ev.step = tun ? TL_STEP_TUN_DRIVER_IN : TL_STEP_WIRE_IN;
+		kk.kind = KJ_DEV;
+		snprintf(ev.detail, sizeof(ev.detail), "%s dev %s len %u skb "
+			 "%#llx", name, ke->dev, ke->len,
+			 (unsigned long long)ke->skb);
+		break;
+	case KT_FIB_LOOKUP:
+	case KT_FIB6_LOOKUP: {
+		char a[48];
+
+		host = dev_host(t, ke->dev, &tun);
+		ev.step = tun ? TL_STEP_ROUTE_TUN : TL_STEP_ROUTE_WIRE;
+		kk.kind = KJ_FIB;
+		kk.family = ke->family == 10 ? 6 : 4;
+		memcpy(kk.dst, ke->dst, sizeof(kk.dst));
+		kk.skb = 0;
+		inet_ntop(kk.family == 6 ? 10 : 2, ke->dst, a, sizeof(a));
+		snprintf(ev.detail, sizeof(ev.detail), "fib_table_lookup %s "
+			 "==> dev %s (table %u)", a, ke->dev, ke->table);
+		break;
+	}
+	case KT_SYS_SENDTO:
+	case KT_SYS_SENDMSG:
+	case KT_SYS_SENDMMSG:
+	case KT_SOCK_RECV: {
+		/* The first half of a pair: held until the other half says
+		 * it was an IP socket's. */
+		bool send = ke->point != KT_SOCK_RECV;
+		struct held_sys *h = &t->held[ke->pid % 64];
+
+		if (ke->ns < 0 || ke->ns >= t->cfg.nhosts ||
+		    is_daemon(t, ke->pid) || (!send && ke->ret <= 0))
+			return;
+		memset(h, 0, sizeof(*h));
+		h->pid = ke->pid;
+		h->ev = ev;
+		h->ev.step = send ? TL_STEP_APP_SEND : TL_STEP_APP_RECV;
+		memcpy(h->ev.host, t->cfg.hosts[ke->ns].name,
+		       sizeof(h->ev.host));
+		snprintf(h->ev.dev, sizeof(h->ev.dev), "%s", ke->comm);
+		h->kk = (struct kjoin_key){
+			.kind = send ? KJ_APP_SEND : KJ_APP_RECV,
+			.pid = ke->pid };
+		snprintf(h->ev.detail, sizeof(h->ev.detail), "%s pid %d (%s)",
+			 strchr(name, ':') ? strchr(name, ':') + 1 : name,
+			 ke->pid, ke->comm);
+		if (!send)
+			h->ev.len = (uint32_t)ke->ret;
+		return;
+	}
+	case KT_SOCK_SEND:
+	case KT_SYS_RECVFROM:
+	case KT_SYS_RECVMSG:
+	case KT_SYS_RECVMMSG: {
+		/* The second half: the held event goes on, with the moment
+		 * of its first half. */
+		struct held_sys *h = &t->held[ke->pid % 64];
+		bool send = ke->point == KT_SOCK_SEND;
+		size_t dl;
+
+		if (h->pid != ke->pid ||
+		    h->ev.step != (send ? TL_STEP_APP_SEND : TL_STEP_APP_RECV) ||
+		    ke->ts_ns - h->ev.ts_ns > 5000000ull)
+			return;
+		h->pid = 0;
+		if (send)
+			h->ev.len = (uint32_t)(ke->ret > 0 ? ke->ret : 0);
+		dl = strlen(h->ev.detail);
+		snprintf(h->ev.detail + dl, sizeof(h->ev.detail) - dl,
+			 " %u bytes", h->ev.len);
+		enqueue(t, &h->ev, &none, &h->kk, ke->pid);
+		return;
+	}
+	case KT_CONSUME_SKB:
+	case KT_KFREE_SKB:
+		/* Only frees of skbs a device event tied: the skb's end. */
+		if (ke->point == KT_CONSUME_SKB)
+			return;
+		ev.step = TL_STEP_WIRE_IN;	/* replaced by the skb's step */
+		ev.flags |= TL_EVENT_F_DROP;
+		kk.kind = KJ_FREE;
+		snprintf(ev.detail, sizeof(ev.detail), "kfree_skb reason %s "
+			 "skb %#llx", ke->reason_name[0] ? ke->reason_name : "?",
+			 (unsigned long long)ke->skb);
+		host = 0;
+		break;
+	default:
+		return;
+	}
+	if (host < 0)
+		return;
+	snprintf(ev.host, sizeof(ev.host), "%s", t->cfg.hosts[host].name);
+	snprintf(ev.dev, sizeof(ev.dev), "%s", ke->dev[0] ? ke->dev : ke->comm);
+	enqueue(t, &ev, &none, &kk, ke->pid);
+}
+
+static void on_kernel_fd(struct evloop *l, int fd, unsigned int events,
+			 void *arg)
+{
+	struct tracer *t = arg;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	ktrace_read(t->kt, on_kevent, t);
+}
+
+/* Open the kernel source: the lab's device prefix and namespaces. */
+static int open_kernel(struct tracer *t, char *err)
+{
+	uint64_t inodes[TRACER_MAX_HOSTS];
+	char kerr[KTRACE_ERRBUF], nerr[NETNS_ERRBUF];
+	struct ktrace_opts o = { .dev_prefix = t->cfg.dev_prefix };
+	int rc;
+
+	for (int i = 0; i < t->cfg.nhosts; i++) {
+		inodes[i] = netns_inode(t->cfg.hosts[i].ns, nerr);
+		if (!inodes[i]) {
+			snprintf(err, TRACER_ERRBUF, "%s", nerr);
+			return -ENOENT;
+		}
+	}
+	o.netns = inodes;
+	o.n_netns = (unsigned int)t->cfg.nhosts;
+	rc = ktrace_open(&t->kt, &o, kerr);
+	if (rc) {
+		snprintf(err, TRACER_ERRBUF, "kernel tracepoints: %s", kerr);
+		return rc;
+	}
+	t->kj = kjoin_new(kernel_emit, t);
+	if (!t->kj) {
+		snprintf(err, TRACER_ERRBUF, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned int c = 0; c < ktrace_ncpu(t->kt); c++) {
+		rc = evloop_add_fd(t->loop, ktrace_fd(t->kt, c), EV_READ,
+				   on_kernel_fd, t);
+		if (rc) {
+			snprintf(err, TRACER_ERRBUF, "event loop: %s",
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
 }
 
 static void on_pcap_fd(struct evloop *l, int fd, unsigned int events,
@@ -416,6 +678,11 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 			goto out_close;
 		}
 	}
+	if (cfg->kernel) {
+		rc = open_kernel(t, err);
+		if (rc)
+			goto out_close;
+	}
 	t->timer = evloop_add_timer(loop, TICK_NS, on_tick, t);
 	*tp = t;
 	return 0;
@@ -500,6 +767,18 @@ void tracer_stats(struct tracer *t, struct tracer_stats *st)
 	st->packets = t->corr ? corr_packets(t->corr) : 0;
 	st->pcap_drops = t->pcap ? pcapsrc_drops(t->pcap) : 0;
 	st->probe_malformed = t->probes.malformed;
+	if (t->kt) {
+		struct ktrace_stats ks;
+
+		char kerr[KTRACE_ERRBUF];
+
+		if (ktrace_stats(t->kt, &ks, kerr) == 0) {
+			st->kernel_events = ks.delivered;
+			st->kernel_lost = ks.lost_kernel;
+		}
+	}
+	if (t->kj)
+		kjoin_counts(t->kj, &st->kernel_joined, &st->kernel_untied);
 }
 
 void tracer_close(struct tracer *t)
@@ -519,6 +798,12 @@ void tracer_close(struct tracer *t)
 		evloop_del_fd(t->loop, t->probes.fd);
 		probesrc_close(&t->probes);
 	}
+	if (t->kt) {
+		for (unsigned int c = 0; c < ktrace_ncpu(t->kt); c++)
+			evloop_del_fd(t->loop, ktrace_fd(t->kt, c));
+		ktrace_close(t->kt);
+	}
+	kjoin_free(t->kj);
 	while (t->nheap)
 		free(heap_pop(t));
 	if (t->filtering) {

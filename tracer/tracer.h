@@ -38,6 +38,10 @@ struct tracer_cfg {
 					 * of its observations, or NULL */
 	uint16_t data_port;		/* the tunnel's UDP port (1194) */
 	uint64_t reorder_ns;		/* how long events wait to be ordered */
+	bool kernel;			/* the kernel's tracepoints too */
+	char dev_prefix[TL_DEV_MAX];	/* the lab's device names: "tl3fa2" */
+	int daemon_pids[TRACER_MAX_HOSTS];	/* the VPN daemons (not apps) */
+	int ndaemons;
 };
 
 /* Losses each source reports: shown, never hidden. */
@@ -47,6 +51,8 @@ struct tracer_stats {
 	uint64_t pcap_drops;		/* frames the kernel dropped for us */
 	uint64_t probe_events, probe_malformed;
 	uint64_t late;			/* arrived after their window had passed */
+	uint64_t kernel_events, kernel_lost;	/* from tracefs */
+	uint64_t kernel_joined, kernel_untied;
 };
 
 /* Called for every observation, in time order, with its packet number. */
