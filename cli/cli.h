@@ -49,6 +49,7 @@ int cmd_dissect(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_inject(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_pki(int argc, char **argv);
 int cmd_steps(int argc, char **argv);

@@ -37,6 +37,17 @@ int probe_pub_open(struct probe_pub *p, const char *path, const char *host)
 	return 0;
 }
 
+bool probe_pub_wanted(struct probe_pub *p)
+{
+	if (p->fd < 0)
+		return false;
+	if (p->retry_ns && tl_now_ns() < p->retry_ns) {
+		p->unheard++;
+		return false;
+	}
+	return true;
+}
+
 void probe_pub_send(struct probe_pub *p, struct tl_probe *hdr,
 		    const void *bytes, size_t caplen)
 {

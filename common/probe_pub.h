@@ -9,6 +9,7 @@
 #ifndef TUNLAB_PROBE_PUB_H
 #define TUNLAB_PROBE_PUB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/un.h>
@@ -38,6 +39,12 @@ void probe_pub_send(struct probe_pub *p, struct tl_probe *hdr,
 		    const void *bytes, size_t caplen);
 
 void probe_pub_close(struct probe_pub *p);
+
+/* Whether an event would be sent now: publishing is on and a tracer was
+ * listening (or it is time to look again).  Callers test this before any
+ * work on an event (digests, text), so that without a tracer an event
+ * costs one clock read; a skipped event counts as unheard. */
+bool probe_pub_wanted(struct probe_pub *p);
 
 /* CLOCK_MONOTONIC in nanoseconds: the clock every event uses. */
 uint64_t tl_now_ns(void);

@@ -122,7 +122,8 @@ static int ifindex(const char *ifname, char *err)
 	return (int)idx;
 }
 
-int rtnl_link_up(const char *ifname, unsigned int mtu, char *err)
+int rtnl_link_up(const char *ifname, unsigned int mtu, unsigned int txqlen,
+		 char *err)
 {
 	struct req r;
 	int idx = ifindex(ifname, err), rc;
@@ -136,6 +137,8 @@ int rtnl_link_up(const char *ifname, unsigned int mtu, char *err)
 	r.ifi.ifi_change = IFF_UP;
 	if (mtu)
 		put_attr(&r, IFLA_MTU, &mtu, sizeof(mtu));
+	if (txqlen)
+		put_attr(&r, IFLA_TXQLEN, &txqlen, sizeof(txqlen));
 	rc = talk(&r, NULL, 0);
 	if (rc)
 		snprintf(err, RTNL_ERRBUF, "ip link set %s up mtu %u: %s",

@@ -14,8 +14,10 @@
 
 #define RTNL_ERRBUF 160
 
-/* Set the device up (and its MTU when mtu > 0).  0 or a negative errno. */
-int rtnl_link_up(const char *ifname, unsigned int mtu, char *err);
+/* Set the device up, and its MTU and transmit queue length when they are
+ * not 0.  0 or a negative errno. */
+int rtnl_link_up(const char *ifname, unsigned int mtu, unsigned int txqlen,
+		 char *err);
 
 /* Add addr/prefix (IPv4 or IPv6 text) to the device; with a peer (IPv4
  * point-to-point), addr is local and peer the far end. */

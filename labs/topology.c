@@ -37,6 +37,11 @@ static const struct {
 	{ "net.ipv6.conf.default.accept_dad=0", false, V6 },
 	{ "net.ipv4.ip_forward=1", true, ANY },
 	{ "net.ipv6.conf.all.forwarding=1", true, V6 },
+	/* The VPN server routes client-to-client packets back into the tun
+	 * they came from: that is the design here, not a mistake worth an
+	 * ICMP redirect cluttering every trace. */
+	{ "net.ipv4.conf.all.send_redirects=0", true, ANY },
+	{ "net.ipv4.conf.default.send_redirects=0", true, ANY },
 };
 
 /* The offloads turned off on every wire: one skb is one packet. */

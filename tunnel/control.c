@@ -1552,8 +1552,20 @@ void control_conn_free(struct control_conn *c)
 	if (!c)
 		return;
 	SSL_free(c->ssl);	/* frees the BIO too */
-	if (c->fd >= 0)
+	if (c->fd >= 0) {
+		char junk[4096];
+		int bounded = 16;
+
+		/* Closing with unread bytes makes the kernel send a reset,
+		 * and a reset makes the peer throw away the alert we sent
+		 * just before (why its certificate was refused): read what
+		 * is there first, so the close is an orderly FIN. */
+		shutdown(c->fd, SHUT_WR);
+		while (bounded-- > 0 &&
+		       recv(c->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+			;
 		close(c->fd);
+	}
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }

@@ -313,6 +313,7 @@ static void client_keys(struct tunnel *t, const struct control_event *ev)
 	t->keyed_ns = evloop_now_ns();
 	t->keyed_tx = t->stats.udp_tx;
 	t->rekey_now = false;
+	t->rekeying = false;
 	if (ev->rekey) {
 		t->stats.rekeys++;
 		tunnel_log(t, "rekeyed: now key-id %u", push->key_id);
@@ -386,9 +387,10 @@ static void server_keys(struct tunnel *t, struct control_conn *conn,
  * yet, or slow), rather than final (a certificate refused, no address)? */
 static bool retry_worthy(int error)
 {
+	/* Not ECONNRESET: a server refusing our certificate may reset the
+	 * connection before its alert arrives. */
 	return error == -ECONNREFUSED || error == -ETIMEDOUT ||
-	       error == -ECONNRESET || error == -EHOSTUNREACH ||
-	       error == -ENETUNREACH;
+	       error == -EHOSTUNREACH || error == -ENETUNREACH;
 }
 
 static void handle_event(struct tunnel *t, struct control_conn *conn,
@@ -406,10 +408,14 @@ static void handle_event(struct tunnel *t, struct control_conn *conn,
 				   ev->text);
 		break;
 	case CONTROL_EV_KEYS:
-		if (t->cfg->server)
+		if (t->cfg->server) {
 			server_keys(t, conn, ev);
-		else
+		} else {
 			client_keys(t, ev);
+			/* The keys are agreed: the connection has done its
+			 * job.  Each rekey opens a new one, so none linger. */
+			control_close(conn, "keys agreed");
+		}
 		OPENSSL_cleanse(ev->keymat, sizeof(ev->keymat));
 		break;
 	case CONTROL_EV_CLOSED:
@@ -433,17 +439,27 @@ static void handle_event(struct tunnel *t, struct control_conn *conn,
 	}
 }
 
-/* Let a control connection work: on I/O, or when its deadline passed. */
+/* Let a control connection work: on I/O, or when its deadline passed.  An
+ * event may close it (the client, once keys are agreed): then let it run
+ * again, so it finishes at once. */
 static void run_ctl(struct evloop *l, struct ctl_slot *slot)
 {
 	struct tunnel *t = slot->t;
 	struct control_event ev;
-	unsigned int want;
+	unsigned int want = 0;
 	int fd = control_fd(slot->conn);
 
-	want = control_io(slot->conn);
-	while (control_next_event(slot->conn, &ev))
-		handle_event(t, slot->conn, &ev);
+	for (int round = 0; round < 4; round++) {
+		bool any = false;
+
+		want = control_io(slot->conn);
+		while (control_next_event(slot->conn, &ev)) {
+			handle_event(t, slot->conn, &ev);
+			any = true;
+		}
+		if (!any || !want)
+			break;
+	}
 	OPENSSL_cleanse(&ev, sizeof(ev));
 	if (!want) {
 		evloop_del_fd(l, fd);

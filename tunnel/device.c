@@ -55,7 +55,9 @@ int device_configure(struct tun_device *dev, unsigned int mtu,
 	char msg[RTNL_ERRBUF];
 	int rc;
 
-	rc = rtnl_link_up(dev->ifname, mtu, msg);
+	/* A tun's default queue (500) overflows under a TCP burst before the
+	 * daemon reads it, and every overflow is a retransmission. */
+	rc = rtnl_link_up(dev->ifname, mtu, DEVICE_TXQLEN, msg);
 	if (!rc && addr)
 		rc = rtnl_addr_add(dev->ifname, addr, prefix, msg);
 	if (rc) {

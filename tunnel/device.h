@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #define DEVICE_ERRBUF 192
+#define DEVICE_TXQLEN 1000	/* packets the kernel queues for the daemon */
 
 struct tun_device {
 	int fd;			/* read/write packets here; -1 when closed */

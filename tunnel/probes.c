@@ -52,7 +52,7 @@ void probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt, size_t len)
 {
 	struct tl_probe ev = { 0 };
 
-	if (p->pub.fd < 0)
+	if (!probe_pub_wanted(&p->pub))
 		return;
 	ev.digest = inner_digest(p, pkt, len);
 	snprintf(ev.detail, sizeof(ev.detail), "read %zu bytes from %s",
@@ -64,7 +64,7 @@ void probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt, size_t len)
 uint64_t probes_digest(const struct tunnel_probes *p, const uint8_t *pkt,
 		       size_t len)
 {
-	return p->pub.fd < 0 ? 0 : inner_digest(p, pkt, len);
+	return inner_digest(p, pkt, len);
 }
 
 void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
@@ -74,7 +74,7 @@ void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
 	struct tl_probe ev = { 0 };
 	char tag[9];
 
-	if (p->pub.fd < 0)
+	if (!probe_pub_wanted(&p->pub))
 		return;
 	ev.digest = digest;
 	set_keys(&ev, info);
@@ -94,7 +94,7 @@ void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
 	struct tl_probe ev = { 0 };
 	char tag[9];
 
-	if (p->pub.fd < 0)
+	if (!probe_pub_wanted(&p->pub))
 		return;
 	ev.digest = inner_digest(p, pkt, len);
 	set_keys(&ev, info);
@@ -111,7 +111,7 @@ void probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
 {
 	struct tl_probe ev = { .ts_ns = ts_ns };
 
-	if (p->pub.fd < 0)
+	if (!probe_pub_wanted(&p->pub))
 		return;
 	ev.digest = inner_digest(p, pkt, len);
 	snprintf(ev.detail, sizeof(ev.detail), "write %zu bytes to %s", len,
@@ -127,7 +127,7 @@ void probes_drop(struct tunnel_probes *p, unsigned int step,
 	struct tl_probe ev = { 0 };
 	enum tl_link link = TL_LINK_TUNNEL;
 
-	if (p->pub.fd < 0)
+	if (!probe_pub_wanted(&p->pub))
 		return;
 	if (info)
 		set_keys(&ev, info);

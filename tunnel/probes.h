@@ -25,8 +25,15 @@ struct tunnel_probes {
 void probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt,
 		     size_t len);
 
+/* Whether the next event would reach a tracer (see probe_pub_wanted): the
+ * data path asks once per packet, before any work for the probes. */
+static inline bool probes_on(struct tunnel_probes *p)
+{
+	return probe_pub_wanted(&p->pub);
+}
+
 /* The digest of the inner packet at pkt, taken before encryption overwrites
- * it; 0 (and no work) when nobody listens. */
+ * it. */
 uint64_t probes_digest(const struct tunnel_probes *p, const uint8_t *pkt,
 		       size_t len);
 

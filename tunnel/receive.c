@@ -38,7 +38,8 @@ static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len)
 {
 	/* Step 4' is the moment the daemon hands the packet to the kernel:
 	 * stamped before the write, which may run the whole receive path. */
-	uint64_t ts = t->probes.pub.fd >= 0 ? tl_now_ns() : 0;
+	bool probe = probes_on(&t->probes);
+	uint64_t ts = probe ? tl_now_ns() : 0;
 
 	mss_clamp(pkt, len, t->dev.tap, t->dev.mtu);
 	if (write(t->dev.fd, pkt, len) != (ssize_t)len) {
@@ -48,7 +49,8 @@ static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len)
 	}
 	t->stats.tun_tx++;
 	t->stats.tun_tx_bytes += len;
-	probes_tun_write(&t->probes, pkt, len, ts);
+	if (probe)
+		probes_tun_write(&t->probes, pkt, len, ts);
 }
 
 /* On the server, a packet from client p: check its source, and in TAP mode
@@ -115,7 +117,7 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 	check_float(t, p, from, from_len);
 	p->rx_packets++;
 	p->rx_bytes += len;
-	if (t->probes.pub.fd >= 0) {
+	if (probes_on(&t->probes)) {
 		socket_fmt(from, who, sizeof(who));
 		probes_decrypt(&t->probes, buf + TL_WIRE_HDR_LEN, pt_len,
 			       &info, who);

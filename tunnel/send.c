@@ -48,7 +48,8 @@ void send_to_peer(struct tunnel *t, struct peer *p, size_t len)
 	uint8_t *buf = t->tx[t->ntx];
 	struct crypto_info info;
 	enum crypto_verdict v;
-	uint64_t digest;
+	uint64_t digest = 0;
+	bool probe;
 	size_t out;
 	char to[64];
 
@@ -62,7 +63,10 @@ void send_to_peer(struct tunnel *t, struct peer *p, size_t len)
 			    buf + TL_WIRE_HDR_LEN, len, NULL);
 		return;
 	}
-	digest = probes_digest(&t->probes, buf + TL_WIRE_HDR_LEN, len);
+	/* One question per packet: the probes' work only when heard. */
+	probe = probes_on(&t->probes);
+	if (probe)
+		digest = probes_digest(&t->probes, buf + TL_WIRE_HDR_LEN, len);
 	v = crypto_encrypt(p->crypto, buf, len, &out, &info);
 	if (v != CRYPTO_OK) {
 		tunnel_drop(t, v, TL_STEP_ENCRYPT_SEND, &info, NULL, len,
@@ -78,7 +82,7 @@ void send_to_peer(struct tunnel *t, struct peer *p, size_t len)
 	};
 	t->tx_peer[t->ntx] = p;
 	t->ntx++;
-	if (t->probes.pub.fd >= 0) {
+	if (probe) {
 		socket_fmt(&p->remote, to, sizeof(to));
 		probes_encrypt(&t->probes, digest, &info, buf, to);
 	}
