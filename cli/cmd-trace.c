@@ -29,6 +29,7 @@ struct open_pkt {
 	uint64_t first_ns, last_ns;
 	uint16_t steps;
 	bool dropped;
+	uint8_t drop_step;	/* where the last drop was seen */
 	bool matched;		/* the filter matched one of its observations */
 	int nheld;
 	struct tl_event *held[HOLD_MAX];	/* copies, bytes after each */
@@ -72,10 +73,13 @@ static void print_packet(const struct open_pkt *p)
 		marks[n++] = ' ';
 	}
 	marks[n] = '\0';
+	/* A drop the packet went on after (a clone delivered, the original
+	 * freed) does not make it dropped: only a drop at its last point. */
 	printf("pkt %-6" PRIu64 " %s %6.3f ms  %s%s\n", p->pkt, marks,
 	       (double)(p->last_ns - p->first_ns) / 1e6,
 	       p->what[0] ? p->what : "(no packet bytes seen)",
-	       p->dropped ? "  DROPPED" : "");
+	       p->dropped && !(p->steps >> (p->drop_step + 1)) ?
+	       "  DROPPED" : "");
 	fflush(stdout);
 }
 
@@ -158,8 +162,10 @@ static void on_event(void *ctx, const struct tl_event *ev)
 	p->last_ns = ev->ts_ns;
 	if (ev->step < TL_STEP_COUNT)
 		p->steps |= (uint16_t)(1u << ev->step);
-	if (ev->flags & TL_EVENT_F_DROP)
+	if ((ev->flags & TL_EVENT_F_DROP) && ev->step < TL_STEP_COUNT) {
 		p->dropped = true;
+		p->drop_step = ev->step;
+	}
 	/* The inner packet (tun or daemon bytes) says best what it is. */
 	if (!p->what[0] && ev->caplen && ev->link != TL_LINK_NONE &&
 	    ev->step != TL_STEP_WIRE_OUT && ev->step != TL_STEP_WIRE_IN) {

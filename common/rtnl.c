@@ -214,7 +214,8 @@ int rtnl_route_add(const char *ifname, const char *dst, unsigned int prefix,
 	return rc;
 }
 
-int rtnl_route_get(const char *dst, char *ifname_out, size_t n, char *err)
+int rtnl_route_get(const char *dst, char *ifname_out, size_t n, bool *local,
+		   char *err)
 {
 	uint8_t d[16], reply[REPLY_SIZE];
 	struct nlmsghdr *h = (struct nlmsghdr *)reply;
@@ -243,6 +244,8 @@ int rtnl_route_get(const char *dst, char *ifname_out, size_t n, char *err)
 		snprintf(err, RTNL_ERRBUF, "ip route get %s: no answer", dst);
 		return -EIO;
 	}
+	if (local)
+		*local = ((struct rtmsg *)NLMSG_DATA(h))->rtm_type == RTN_LOCAL;
 	len = (int)RTM_PAYLOAD(h);
 	for (rta = RTM_RTA(NLMSG_DATA(h)); RTA_OK(rta, len);
 	     rta = RTA_NEXT(rta, len)) {

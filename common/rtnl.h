@@ -9,6 +9,7 @@
 #ifndef TUNLAB_RTNL_H
 #define TUNLAB_RTNL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,7 +29,10 @@ int rtnl_addr_add(const char *ifname, const char *addr, unsigned int prefix,
 int rtnl_route_add(const char *ifname, const char *dst, unsigned int prefix,
 		   const char *gateway, char *err);
 
-/* Which device a packet to dst would leave by; the device name in out. */
-int rtnl_route_get(const char *dst, char *ifname_out, size_t n, char *err);
+/* Which device a packet to dst would leave by (the device name in
+ * ifname_out), and whether the route is local delivery (local may be
+ * NULL). */
+int rtnl_route_get(const char *dst, char *ifname_out, size_t n, bool *local,
+		   char *err);
 
 #endif

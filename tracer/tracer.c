@@ -13,6 +13,7 @@
 #include "kjoin.h"
 #include "ktrace.h"
 #include "netns.h"
+#include "rtnl.h"
 #include "pcapsrc.h"
 #include "probesrc.h"
 #include "tracer.h"
@@ -58,6 +59,15 @@ struct tracer {
 	} held[64];
 	struct ktrace *kt;
 	struct kjoin *kj;
+	/* Routes re-queried (RTM_GETROUTE) for the steps the kernel takes
+	 * without a per-packet lookup, cached a second per host and address. */
+	struct route_cache {
+		int host;
+		uint8_t dst[16];
+		uint64_t until_ns;
+		bool local;
+		char dev[TL_DEV_MAX];
+	} routes[64];
 	bool filtering;
 	struct bpf_program prog_eth, prog_ip;	/* the filter, per link type */
 	struct tracer_stats st;
@@ -193,6 +203,97 @@ static void frame_join(struct tracer *t, const struct pending *p)
 	kjoin_frame(t->kj, &f);
 }
 
+/* The route host hi takes to dst (4 or 16 bytes), asked of the kernel in
+ * the host's namespace; 0, or a negative errno. */
+static int requery_route(struct tracer *t, int hi, const uint8_t *dst,
+			 int family, uint64_t now, struct route_cache **out)
+{
+	struct route_cache *c = &t->routes[(unsigned int)(hi * 31 + dst[family ==
+				4 ? 3 : 15]) % 64];
+	char a[48], rerr[RTNL_ERRBUF], nerr[NETNS_ERRBUF];
+	size_t alen = family == 4 ? 4 : 16;
+	int home, rc;
+
+	if (c->host == hi && c->until_ns > now && !memcmp(c->dst, dst, alen)) {
+		*out = c;
+		return 0;
+	}
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, dst, a, sizeof(a));
+	if (netns_enter(t->cfg.hosts[hi].ns, &home, nerr))
+		return -EIO;
+	rc = rtnl_route_get(a, c->dev, sizeof(c->dev), &c->local, rerr);
+	netns_leave(home);
+	if (rc)
+		return rc;
+	c->host = hi;
+	memset(c->dst, 0, sizeof(c->dst));
+	memcpy(c->dst, dst, alen);
+	c->until_ns = now + OFFSET_NS;
+	*out = c;
+	return 0;
+}
+
+/* After a frame: the routing step next to it that the kernel does without
+ * a lookup the tracepoints could see (on the way in: early demux and the
+ * socket's cached route), re-queried and labelled so, never passed off as
+ * observed.  Also on the way out when the kernel source is off. */
+static void requery_step(struct tracer *t, const struct tl_event *frame)
+{
+	struct tl_event ev = { .ts_ns = frame->ts_ns + 1, .pkt = frame->pkt,
+			       .source = TL_SRC_KERNEL,
+			       .basis = TL_BASIS_HEURISTIC,
+			       .flags = TL_EVENT_F_REQUERIED };
+	struct route_cache *rc;
+	const uint8_t *ip;
+	size_t n;
+	int hi = -1, family;
+	char a[48];
+
+	switch (frame->step) {
+	case TL_STEP_TUN_DRIVER_IN:
+		ev.step = TL_STEP_ROUTE_LOCAL;
+		break;
+	case TL_STEP_WIRE_IN:
+		ev.step = TL_STEP_DELIVER_UDP;
+		break;
+	case TL_STEP_TUN_DRIVER_OUT:
+		ev.step = TL_STEP_ROUTE_TUN;
+		break;
+	case TL_STEP_WIRE_OUT:
+		ev.step = TL_STEP_ROUTE_WIRE;
+		break;
+	default:
+		return;
+	}
+	if (t->kt && tl_steps[ev.step].dir == TL_DIR_OUT)
+		return;		/* the tracepoints see these */
+	for (int i = 0; i < t->cfg.nhosts; i++)
+		if (strcmp(t->cfg.hosts[i].name, frame->host) == 0)
+			hi = i;
+	ip = ip_of(frame->link, frame->data, frame->caplen, &n);
+	if (hi < 0 || !ip || !frame->pkt)
+		return;
+	if (n >= 20 && ip[0] >> 4 == 4)
+		family = 4;
+	else if (n >= 40 && ip[0] >> 4 == 6)
+		family = 6;
+	else
+		return;
+	if (requery_route(t, hi, ip + (family == 4 ? 16 : 24), family,
+			  frame->ts_ns, &rc))
+		return;
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, ip + (family == 4 ? 16 : 24),
+		  a, sizeof(a));
+	memcpy(ev.host, frame->host, sizeof(ev.host));
+	memcpy(ev.dev, rc->dev, sizeof(ev.dev));
+	snprintf(ev.detail, sizeof(ev.detail), "route to %s: %s%s "
+		 "(re-queried: %s)", a, rc->local ? "local delivery, dev " :
+		 "dev ", rc->dev, tl_steps[ev.step].dir == TL_DIR_IN ?
+		 "no per-packet lookup on the way in" : "kernel source off");
+	t->st.events++;
+	t->fn(t->ctx, &ev);
+}
+
 /* Hand on, in order, everything older than upto. */
 static void drain(struct tracer *t, uint64_t upto)
 {
@@ -209,6 +310,8 @@ static void drain(struct tracer *t, uint64_t upto)
 		t->fn(t->ctx, &p->ev);
 		if (t->kj)
 			frame_join(t, p);
+		if (p->ev.source == TL_SRC_PCAP)
+			requery_step(t, &p->ev);
 		free(p);
 	}
 	/* Kernel events no frame claimed within a while are untied. */

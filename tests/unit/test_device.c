@@ -70,11 +70,23 @@ static void test_tun_carries_ip_packets(void **state)
 	}
 	/* The kernel now routes the tunnel's subnet to the device (step 2). */
 	assert_int_equal(rtnl_route_get("10.99.0.2", ifname, sizeof(ifname),
-					err), 0);
+					NULL, err), 0);
 	assert_string_equal(ifname, "tlunit-tun");
+	{
+		bool local = false;
+
+		/* Our own address is delivered locally, by lo. */
+		assert_int_equal(rtnl_route_get("10.99.0.1", ifname,
+						sizeof(ifname), &local, err), 0);
+		assert_true(local);
+		assert_string_equal(ifname, "lo");
+		assert_int_equal(rtnl_route_get("10.99.0.2", ifname,
+						sizeof(ifname), &local, err), 0);
+		assert_false(local);
+	}
 	assert_int_equal(device_route(&dev, "10.100.0.0", 16, NULL, err), 0);
 	assert_int_equal(rtnl_route_get("10.100.3.4", ifname, sizeof(ifname),
-					err), 0);
+					NULL, err), 0);
 	assert_string_equal(ifname, "tlunit-tun");
 	/* A datagram sent to the far side comes out of the fd (step 4). */
 	s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -110,7 +122,7 @@ static void test_tap_and_errors(void **state)
 	assert_true(dev.tap);
 	assert_int_equal(device_configure(&dev, 1434, "fd00:99::1", 64, err), 0);
 	assert_int_equal(rtnl_route_get("fd00:99::2", ifname, sizeof(ifname),
-					err), 0);
+					NULL, err), 0);
 	assert_string_equal(ifname, "tlunit-tap");
 	/* The same address twice: the kernel's error, with the command. */
 	assert_int_equal(device_configure(&dev, 1434, "fd00:99::1", 64, err),
@@ -122,7 +134,7 @@ static void test_tap_and_errors(void **state)
 	assert_int_equal(device_open(&dev, "a-name-far-too-long", false, err),
 			 -ENAMETOOLONG);
 	assert_int_equal(rtnl_route_get("not-an-address", ifname,
-					sizeof(ifname), err), -EINVAL);
+					sizeof(ifname), NULL, err), -EINVAL);
 	assert_int_equal(rtnl_link_up("tlunit-none", 0, 0, err), -ENODEV);
 }
 
