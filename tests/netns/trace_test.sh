@@ -23,6 +23,7 @@ cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	"$TUNLAB" down --lab "$LAB" --quiet >/dev/null 2>&1
+	"$TUNLAB" down --lab "${LAB}p" --quiet >/dev/null 2>&1
 	rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -137,4 +138,21 @@ check "with -f 'udp port 7' only the echo's two packets are kept" \
 "$TUNLAB" export --format jsonl "$DIR/f.pcapng" -o "$DIR/f.jsonl"
 check "and their outer wire frames with them" \
 	"[ \$(grep '\"source\":\"pcap\"' '$DIR/f.jsonl' | grep -c '\"step\":\"7') -eq 4 ]"
+
+# TAP mode: the tap device carries Ethernet frames, ARP included.
+"$TUNLAB" up --name "${LAB}p" --dev-type tap --quiet >/dev/null 2>&1
+"$TUNLAB" trace --lab "${LAB}p" -w "$DIR/p.pcapng" --duration 3 \
+	>/dev/null 2>&1 &
+tracer=$!
+pids="$pids $tracer"
+sleep 1.2
+"$TUNLAB" exec --lab "${LAB}p" mobile -- ip neigh flush all >/dev/null 2>&1
+"$TUNLAB" exec --lab "${LAB}p" mobile -- ping -c 1 -W 2 10.8.0.1 >/dev/null 2>&1
+wait "$tracer"
+"$TUNLAB" export --format jsonl "$DIR/p.pcapng" -o "$DIR/p.jsonl"
+check "TAP: step 3 holds Ethernet frames" \
+	"grep '\"step\":\"3\"' '$DIR/p.jsonl' | grep '\"source\":\"pcap\"' | grep -q '\"link\":\"eth\"'"
+check "TAP: ARP crosses the tunnel, traced at step 3 and 3'" \
+	"grep '\"proto\":\"ARP\"' '$DIR/p.jsonl' | grep -q '\"step\":\"3\"' &&
+	 grep '\"proto\":\"ARP\"' '$DIR/p.jsonl' | grep -q '\"step\":\"3.\"'"
 exit $fail
