@@ -30,6 +30,8 @@ struct open_pkt {
 	uint16_t steps;
 	bool dropped;
 	uint8_t drop_step;	/* where the last drop was seen */
+	char drop_host[TL_HOST_MAX];
+	char drop_why[64];	/* the reason its source gave */
 	bool matched;		/* the filter matched one of its observations */
 	int nheld;
 	struct tl_event *held[HOLD_MAX];	/* copies, bytes after each */
@@ -73,13 +75,16 @@ static void print_packet(const struct open_pkt *p)
 		marks[n++] = ' ';
 	}
 	marks[n] = '\0';
+	printf("pkt %-6" PRIu64 " %s %6.3f ms  %s", p->pkt, marks,
+	       (double)(p->last_ns - p->first_ns) / 1e6,
+	       p->what[0] ? p->what : "(no packet bytes seen)");
 	/* A drop the packet went on after (a clone delivered, the original
 	 * freed) does not make it dropped: only a drop at its last point. */
-	printf("pkt %-6" PRIu64 " %s %6.3f ms  %s%s\n", p->pkt, marks,
-	       (double)(p->last_ns - p->first_ns) / 1e6,
-	       p->what[0] ? p->what : "(no packet bytes seen)",
-	       p->dropped && !(p->steps >> (p->drop_step + 1)) ?
-	       "  DROPPED" : "");
+	if (p->dropped && !(p->steps >> (p->drop_step + 1)))
+		printf("  -- dropped at step %s on %s: %s",
+		       tl_steps[p->drop_step].label, p->drop_host, p->drop_why);
+	putchar('\n');
+	fflush(stdout);
 	fflush(stdout);
 }
 
@@ -163,8 +168,22 @@ static void on_event(void *ctx, const struct tl_event *ev)
 	if (ev->step < TL_STEP_COUNT)
 		p->steps |= (uint16_t)(1u << ev->step);
 	if ((ev->flags & TL_EVENT_F_DROP) && ev->step < TL_STEP_COUNT) {
+		const char *why = ev->detail;
+
 		p->dropped = true;
 		p->drop_step = ev->step;
+		memcpy(p->drop_host, ev->host, sizeof(p->drop_host));
+		/* "drop: bad tag from 192.0.2.2:41000", "kfree_skb reason
+		 * NO_SOCKET skb ...": the reason alone. */
+		if (strncmp(why, "drop: ", 6) == 0)
+			why += 6;
+		else if (strncmp(why, "kfree_skb reason ", 17) == 0)
+			why += 17;
+		snprintf(p->drop_why, sizeof(p->drop_why), "%.63s", why);
+		if (strstr(p->drop_why, " from "))
+			*strstr(p->drop_why, " from ") = '\0';
+		if (strstr(p->drop_why, " skb "))
+			*strstr(p->drop_why, " skb ") = '\0';
 	}
 	/* The inner packet (tun or daemon bytes) says best what it is. */
 	if (!p->what[0] && ev->caplen && ev->link != TL_LINK_NONE &&

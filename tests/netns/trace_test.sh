@@ -139,6 +139,22 @@ check "with -f 'udp port 7' only the echo's two packets are kept" \
 check "and their outer wire frames with them" \
 	"[ \$(grep '\"source\":\"pcap\"' '$DIR/f.jsonl' | grep -c '\"step\":\"7') -eq 4 ]"
 
+# Faults: a tampered datagram and a replayed one, each with its verdict.
+"$TUNLAB" trace --lab "$LAB" -w "$DIR/x.pcapng" --duration 4 >"$DIR/xlive" \
+	2>/dev/null &
+tracer=$!
+pids="$pids $tracer"
+sleep 1.2
+"$TUNLAB" exec --lab "$LAB" mobile -- "$TUNLAB" inject bitflip --quiet \
+	>/dev/null 2>&1
+"$TUNLAB" exec --lab "$LAB" mobile -- "$TUNLAB" inject replay --quiet \
+	>/dev/null 2>&1
+wait "$tracer"
+check "a tampered datagram: dropped at step 5' on office: bad tag" \
+	"grep -q \"dropped at step 5' on office: bad tag\" '$DIR/xlive'"
+check "a replayed one: dropped at step 5' on office: replay" \
+	"grep -q \"dropped at step 5' on office: replay\" '$DIR/xlive'"
+
 # TAP mode: the tap device carries Ethernet frames, ARP included.
 "$TUNLAB" up --name "${LAB}p" --dev-type tap --quiet >/dev/null 2>&1
 "$TUNLAB" trace --lab "${LAB}p" -w "$DIR/p.pcapng" --duration 3 \
