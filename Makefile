@@ -124,7 +124,7 @@ unit-bin: $(UNIT_BIN) $(TOOL_BIN) $(BENCH_BIN)
 DEB_PKGS := gcc clang make pkg-config libc6-dev libpcap-dev libncurses-dev \
 	    libssl-dev libcmocka-dev libtracefs-dev libtraceevent-dev \
 	    iproute2 ethtool procps tmux tshark iperf3 netcat-openbsd \
-	    iputils-ping
+	    iputils-ping python3
 
 deps:
 	@sh tests/deps.sh $(DEB_PKGS)

@@ -54,6 +54,8 @@ struct trace_run {
 	uint64_t max_packets;	/* --count, 0: no limit */
 	uint64_t packets_done;
 	uint64_t filtered_out;
+	uint64_t last_retired;	/* the highest packet number retired */
+	bool filtering;
 	bool quiet;
 	int write_error;
 	char err[TRACEFILE_ERRBUF];
@@ -101,6 +103,8 @@ static void write_event(struct trace_run *r, const struct tl_event *ev)
 /* Forget a packet: print its line if it was kept, free what it held. */
 static void close_packet(struct trace_run *r, struct open_pkt *p)
 {
+	if (p->pkt > r->last_retired)
+		r->last_retired = p->pkt;
 	if (p->matched) {
 		if (!r->quiet)
 			print_packet(p);
@@ -149,6 +153,14 @@ static void on_event(void *ctx, const struct tl_event *ev)
 	struct trace_run *r = ctx;
 	struct open_pkt *p = &r->open[ev->pkt % OPEN_MAX];
 
+	/* A late event of a packet already retired (a kernel event tied
+	 * after its frames): into the file, not back into the summary. */
+	if (p->pkt > ev->pkt || (!p->pkt && ev->pkt && ev->pkt <= r->last_retired &&
+				 ev->source == TL_SRC_KERNEL)) {
+		if (!r->filtering || tracer_match(r->tracer, ev))
+			write_event(r, ev);
+		return;
+	}
 	if (p->pkt != ev->pkt) {
 		if (p->pkt)
 			close_packet(r, p);
@@ -348,6 +360,7 @@ int cmd_trace(int argc, char **argv)
 	for (int i = 0; i < lab.nprocs && cfg.ndaemons < TRACER_MAX_HOSTS; i++)
 		if (strncmp(lab.procs[i].what, "tunnel-", 7) == 0)
 			cfg.daemon_pids[cfg.ndaemons++] = (int)lab.procs[i].pid;
+	r.filtering = cfg.filter != NULL;
 	if (!path) {
 		snprintf(dflt, sizeof(dflt), "tunlab-%s.pcapng", lab.name);
 		path = dflt;
