@@ -68,6 +68,9 @@ struct tracer {
 		bool local;
 		char dev[TL_DEV_MAX];
 	} routes[64];
+	/* Packets whose route lookup the tracepoints saw (by pkt % 4096):
+	 * the others sent on a connected socket's cached route. */
+	uint64_t looked_up[4096][2];	/* [0]: step 2, [1]: step 6 */
 	bool filtering;
 	struct bpf_program prog_eth, prog_ip;	/* the filter, per link type */
 	struct tracer_stats st;
@@ -265,8 +268,12 @@ static void requery_step(struct tracer *t, const struct tl_event *frame)
 	default:
 		return;
 	}
-	if (t->kt && tl_steps[ev.step].dir == TL_DIR_OUT)
-		return;		/* the tracepoints see these */
+	/* On the way out the tracepoints see the lookup, unless a connected
+	 * socket's cached route made it: then re-query and say so. */
+	if (t->kt && tl_steps[ev.step].dir == TL_DIR_OUT &&
+	    t->looked_up[frame->pkt % 4096][ev.step == TL_STEP_ROUTE_WIRE] ==
+	    frame->pkt)
+		return;
 	for (int i = 0; i < t->cfg.nhosts; i++)
 		if (strcmp(t->cfg.hosts[i].name, frame->host) == 0)
 			hi = i;
@@ -286,10 +293,14 @@ static void requery_step(struct tracer *t, const struct tl_event *frame)
 		  a, sizeof(a));
 	memcpy(ev.host, frame->host, sizeof(ev.host));
 	memcpy(ev.dev, rc->dev, sizeof(ev.dev));
-	snprintf(ev.detail, sizeof(ev.detail), "route to %s: %s%s "
+	if (t->kt && tl_steps[ev.step].dir == TL_DIR_OUT)
+		ev.flags |= TL_EVENT_F_CACHED_ROUTE;
+	snprintf(ev.detail, sizeof(ev.detail), "route to %.40s: %s%.15s "
 		 "(re-queried: %s)", a, rc->local ? "local delivery, dev " :
 		 "dev ", rc->dev, tl_steps[ev.step].dir == TL_DIR_IN ?
-		 "no per-packet lookup on the way in" : "kernel source off");
+		 "no per-packet lookup on the way in" : t->kt ?
+		 "cached route of a connected socket, no lookup per packet" :
+		 "kernel source off");
 	t->st.events++;
 	t->fn(t->ctx, &ev);
 }
@@ -321,11 +332,15 @@ static void drain(struct tracer *t, uint64_t upto)
 		t->flushed_to = upto;
 }
 
-/* kjoin's way out. */
+/* kjoin's way out: remember which packets had a route lookup seen. */
 static void kernel_emit(void *ctx, struct tl_event *ev)
 {
 	struct tracer *t = ctx;
 
+	if (ev->pkt && strncmp(ev->detail, "fib_table_lookup", 16) == 0 &&
+	    (ev->step == TL_STEP_ROUTE_TUN || ev->step == TL_STEP_ROUTE_WIRE))
+		t->looked_up[ev->pkt % 4096][ev->step == TL_STEP_ROUTE_WIRE] =
+			ev->pkt;
 	t->st.events++;
 	t->fn(t->ctx, ev);
 }

@@ -139,6 +139,31 @@ check "with -f 'udp port 7' only the echo's two packets are kept" \
 check "and their outer wire frames with them" \
 	"[ \$(grep '\"source\":\"pcap\"' '$DIR/f.jsonl' | grep -c '\"step\":\"7') -eq 4 ]"
 
+# A chat line over TCP: step 1 from the app, all 14 points, and the route
+# of the connected socket (looked up once, at connect) labelled cached.
+"$TUNLAB" trace --lab "$LAB" -w "$DIR/c.pcapng" --duration 4 >/dev/null \
+	2>&1 &
+tracer=$!
+pids="$pids $tracer"
+sleep 1.2
+"$TUNLAB" exec --lab "$LAB" office -- "$TUNLAB" app chat --server --echo \
+	--count 1 --quiet >/dev/null 2>&1 &
+pids="$pids $!"
+sleep 0.3
+"$TUNLAB" exec --lab "$LAB" mobile -- "$TUNLAB" app chat --message \
+	"a chat line" --count 1 10.8.0.1 >/dev/null 2>&1
+wait "$tracer"
+"$TUNLAB" export --format jsonl "$DIR/c.pcapng" -o "$DIR/c.jsonl"
+cpk=$(grep '"step":"1","step_id":0,' "$DIR/c.jsonl" | grep '"source":"app"' |
+	grep '"host":"mobile"' | head -1 | sed 's/.*"pkt":\([0-9]*\),.*/\1/')
+cp_points=$(grep "\"pkt\":$cpk," "$DIR/c.jsonl" |
+	sed 's/.*"step":"\([^"]*\)","step_id":\([0-9]*\),.*/\2 \1/' |
+	sort -n -u | cut -d' ' -f2 | tr '\n' ' ')
+check "a chat line over TCP has its 14 points: $cp_points" \
+	"[ \"$cp_points\" = \"1 2 3 4 5 6 7 7' 6' 5' 4' 3' 2' 1' \" ]"
+check "its route at step 2 is the connected socket's, labelled cached" \
+	"grep '\"pkt\":$cpk,' '$DIR/c.jsonl' | grep '\"step\":\"2\"' | grep -q '\"cached-route\"'"
+
 # Faults: a tampered datagram and a replayed one, each with its verdict.
 "$TUNLAB" trace --lab "$LAB" -w "$DIR/x.pcapng" --duration 4 >"$DIR/xlive" \
 	2>/dev/null &
