@@ -33,9 +33,12 @@ struct open_pkt {
 	char drop_host[TL_HOST_MAX];
 	char drop_why[64];	/* the reason its source gave */
 	bool matched;		/* the filter matched one of its observations */
+	bool clear_on_wire;	/* an app's data left on a wire unencrypted */
+	char clear_host[TL_HOST_MAX];
 	int nheld;
 	struct tl_event *held[HOLD_MAX];	/* copies, bytes after each */
 	char what[256];		/* inner summary, once seen */
+	bool what_inner;	/* what comes from the inner packet */
 };
 
 /* A daemon's TLS key log, copied into the trace as it grows. */
@@ -82,6 +85,9 @@ static void print_packet(const struct open_pkt *p)
 	       p->what[0] ? p->what : "(no packet bytes seen)");
 	/* A drop the packet went on after (a clone delivered, the original
 	 * freed) does not make it dropped: only a drop at its last point. */
+	if (p->clear_on_wire)
+		printf("  -- left %s UNENCRYPTED: no tunnel on its way",
+		       p->clear_host);
 	if (p->dropped && !(p->steps >> (p->drop_step + 1)))
 		printf("  -- dropped at step %s on %s: %s",
 		       tl_steps[p->drop_step].label, p->drop_host, p->drop_why);
@@ -197,16 +203,37 @@ static void on_event(void *ctx, const struct tl_event *ev)
 		if (strstr(p->drop_why, " skb "))
 			*strstr(p->drop_why, " skb ") = '\0';
 	}
-	/* The inner packet (tun or daemon bytes) says best what it is. */
-	if (!p->what[0] && ev->caplen && ev->link != TL_LINK_NONE &&
-	    ev->step != TL_STEP_WIRE_OUT && ev->step != TL_STEP_WIRE_IN) {
-		struct dissect_summary sum;
+	/* An app's data on a wire without the tunnel: it left in clear. */
+	if (ev->step == TL_STEP_WIRE_OUT && ev->source == TL_SRC_PCAP &&
+	    (p->steps & (1u << TL_STEP_APP_SEND)) &&
+	    !(p->steps & (1u << TL_STEP_ENCRYPT_SEND)) && ev->caplen) {
+		struct dissect_summary ws;
 
 		dissect_packet(ev->data, ev->caplen, ev->len, ev->link, NULL,
-			       &sum);
-		if (sum.proto[0])
-			snprintf(p->what, sizeof(p->what), "%s %s -> %s %s",
-				 sum.proto, sum.src, sum.dst, sum.info);
+			       &ws);
+		if (strcmp(ws.proto, "TLVPN") != 0) {
+			p->clear_on_wire = true;
+			memcpy(p->clear_host, ev->host, sizeof(p->clear_host));
+		}
+	}
+	/* The inner packet (tun or daemon bytes) says best what it is; a
+	 * wire frame does when nothing else is seen. */
+	if (!p->what_inner && ev->caplen && ev->link != TL_LINK_NONE &&
+	    ev->link != TL_LINK_TUNNEL) {
+		bool inner = ev->step != TL_STEP_WIRE_OUT &&
+			     ev->step != TL_STEP_WIRE_IN;
+		struct dissect_summary sum;
+
+		if (inner || !p->what[0]) {
+			dissect_packet(ev->data, ev->caplen, ev->len, ev->link,
+				       NULL, &sum);
+			if (sum.proto[0]) {
+				snprintf(p->what, sizeof(p->what), "%s %s -> "
+					 "%s %s", sum.proto, sum.src, sum.dst,
+					 sum.info);
+				p->what_inner = inner;
+			}
+		}
 	}
 }
 

@@ -311,7 +311,8 @@ static void drain(struct tracer *t, uint64_t upto)
 	while (t->nheap && t->heap[0]->ev.ts_ns < upto) {
 		struct pending *p = heap_pop(t);
 
-		if (p->ev.source == TL_SRC_KERNEL && t->kj) {
+		if (p->ev.source == TL_SRC_KERNEL && t->kj &&
+		    p->kkey.kind != KJ_NONE) {
 			kjoin_kernel(t->kj, &p->ev, &p->kkey);
 			free(p);
 			continue;
@@ -549,6 +550,26 @@ static void on_kevent(const struct kevent *ke, void *arg)
 	case KT_FIB6_LOOKUP: {
 		char a[48];
 
+		if (ke->ret != 0) {
+			/* A failed lookup: the packet goes nowhere.  It is
+			 * a packet of its own, ending here, step 2. */
+			if (ke->ns < 0 || ke->ns >= t->cfg.nhosts)
+				return;
+			inet_ntop(ke->family == 10 ? AF_INET6 : AF_INET,
+				  ke->dst, a, sizeof(a));
+			ev.step = TL_STEP_ROUTE_TUN;
+			ev.flags |= TL_EVENT_F_DROP;
+			snprintf(ev.detail, sizeof(ev.detail), "drop: no route "
+				 "to %s (fib_table_lookup found none)", a);
+			memcpy(ev.host, t->cfg.hosts[ke->ns].name,
+			       sizeof(ev.host));
+			snprintf(ev.dev, sizeof(ev.dev), "%s", ke->comm);
+			/* Through the correlator, not the kernel join:
+			 * nothing else will be seen of it. */
+			ev.source = TL_SRC_KERNEL;
+			enqueue(t, &ev, &none, NULL, ke->pid);
+			return;
+		}
 		host = dev_host(t, ke->dev, &tun);
 		ev.step = tun ? TL_STEP_ROUTE_TUN : TL_STEP_ROUTE_WIRE;
 		kk.kind = KJ_FIB;

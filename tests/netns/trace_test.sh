@@ -24,6 +24,7 @@ cleanup() {
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	"$TUNLAB" down --lab "$LAB" --quiet >/dev/null 2>&1
 	"$TUNLAB" down --lab "${LAB}p" --quiet >/dev/null 2>&1
+	"$TUNLAB" down --lab "${LAB}r" --quiet >/dev/null 2>&1
 	rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -196,4 +197,25 @@ check "TAP: step 3 holds Ethernet frames" \
 check "TAP: ARP crosses the tunnel, traced at step 3 and 3'" \
 	"grep '\"proto\":\"ARP\"' '$DIR/p.jsonl' | grep -q '\"step\":\"3\"' &&
 	 grep '\"proto\":\"ARP\"' '$DIR/p.jsonl' | grep -q '\"step\":\"3.\"'"
+
+# Without the tunnel's route the data leaves in clear (via the router, which
+# drops it); without any route it goes nowhere.  The verdicts say so.
+"$TUNLAB" up --name "${LAB}r" --router --quiet >/dev/null 2>&1
+tun=$("$TUNLAB" exec --lab "${LAB}r" mobile -- ls /sys/class/net | grep 'm-tun$')
+"$TUNLAB" trace --lab "${LAB}r" -w "$DIR/r.pcapng" --duration 4 >"$DIR/rlive" \
+	2>/dev/null &
+tracer=$!
+pids="$pids $tracer"
+sleep 1.2
+"$TUNLAB" exec --lab "${LAB}r" mobile -- ip route del 10.8.0.0/24 dev "$tun"
+"$TUNLAB" exec --lab "${LAB}r" mobile -- "$TUNLAB" app echo --message clear \
+	--timeout 300 10.8.0.1 >/dev/null 2>&1
+"$TUNLAB" exec --lab "${LAB}r" mobile -- ip route del default
+"$TUNLAB" exec --lab "${LAB}r" mobile -- "$TUNLAB" app echo --message none \
+	--timeout 300 10.8.0.1 >/dev/null 2>&1
+wait "$tracer"
+check "with the tun route deleted: the packet left mobile unencrypted" \
+	"grep 'UDP 192.0.2.2 -> 10.8.0.1' '$DIR/rlive' | grep -q 'left mobile UNENCRYPTED'"
+check "with no route at all: dropped at step 2 on mobile: no route" \
+	"grep -q \"dropped at step 2 on mobile: no route to 10.8.0.1\" '$DIR/rlive'"
 exit $fail
