@@ -23,7 +23,6 @@ struct recent {
 struct waiting {
 	struct tl_event ev;
 	struct kjoin_key k;
-	bool used;
 };
 
 struct skb_life {
@@ -38,7 +37,8 @@ struct kjoin {
 	void *ctx;
 	struct recent recent[RECENT];
 	unsigned int nrecent;		/* ring position */
-	struct waiting wait[PENDING];
+	struct waiting wait[PENDING];	/* the first nwait are in use */
+	unsigned int nwait;
 	struct skb_life skbs[SKBS];
 	uint64_t joined, untied;
 };
@@ -137,16 +137,19 @@ static bool matches(const struct tl_event *ev, const struct kjoin_key *k,
 }
 
 /* The best tied observation for the kernel event: the closest in time,
- * preferring an app's own probe to a frame. */
+ * preferring an app's own probe to a frame.  The ring is in time order, so
+ * the search walks back from the newest and stops past the widest window. */
 static const struct recent *best(const struct kjoin *j,
 				 const struct tl_event *ev,
 				 const struct kjoin_key *k)
 {
 	const struct recent *found = NULL;
 
-	for (unsigned int i = 0; i < RECENT; i++) {
-		const struct recent *r = &j->recent[i];
+	for (unsigned int n = 1; n <= RECENT && n <= j->nrecent; n++) {
+		const struct recent *r = &j->recent[(j->nrecent - n) % RECENT];
 
+		if (r->ev.ts_ns + DEV_WINDOW_NS < ev->ts_ns)
+			break;
 		if (!r->ev.pkt || !matches(ev, k, r))
 			continue;
 		if (!found ||
@@ -187,10 +190,8 @@ void kjoin_kernel(struct kjoin *j, const struct tl_event *ev,
 		emit(j, &e, r->ev.pkt, TL_BASIS_HEURISTIC, k);
 		return;
 	}
-	for (unsigned int i = 0; i < PENDING; i++) {
-		if (j->wait[i].used)
-			continue;
-		j->wait[i] = (struct waiting){ .ev = e, .k = *k, .used = true };
+	if (j->nwait < PENDING) {
+		j->wait[j->nwait++] = (struct waiting){ .ev = e, .k = *k };
 		return;
 	}
 	emit(j, &e, 0, TL_BASIS_NONE, k);	/* no room: say it untied */
@@ -207,24 +208,30 @@ void kjoin_frame(struct kjoin *j, const struct kjoin_frame *f)
 	memcpy(r->dst, f->dst, sizeof(r->dst));
 	r->family = f->family;
 	r->pid = f->pid;
-	for (unsigned int i = 0; i < PENDING; i++) {
-		struct waiting *w = &j->wait[i];
+	for (unsigned int i = 0; i < j->nwait;) {
+		struct waiting w = j->wait[i];
 
-		if (w->used && matches(&w->ev, &w->k, r)) {
-			w->used = false;
-			emit(j, &w->ev, r->ev.pkt, TL_BASIS_HEURISTIC, &w->k);
+		if (!matches(&w.ev, &w.k, r)) {
+			i++;
+			continue;
 		}
+		/* Out of the list first (the last one moves here), then
+		 * emitted: the callback may come back in. */
+		j->wait[i] = j->wait[--j->nwait];
+		emit(j, &w.ev, r->ev.pkt, TL_BASIS_HEURISTIC, &w.k);
 	}
 }
 
 void kjoin_expire(struct kjoin *j, uint64_t upto_ns)
 {
-	for (unsigned int i = 0; i < PENDING; i++) {
-		struct waiting *w = &j->wait[i];
+	for (unsigned int i = 0; i < j->nwait;) {
+		struct waiting w = j->wait[i];
 
-		if (w->used && w->ev.ts_ns < upto_ns) {
-			w->used = false;
-			emit(j, &w->ev, 0, TL_BASIS_NONE, &w->k);
+		if (w.ev.ts_ns >= upto_ns) {
+			i++;
+			continue;
 		}
+		j->wait[i] = j->wait[--j->nwait];
+		emit(j, &w.ev, 0, TL_BASIS_NONE, &w.k);
 	}
 }
