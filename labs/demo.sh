@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # make demo: the best end-to-end view tunlab has today.  It builds a lab
 # (mobile and office, a wire between them, the VPN running in both),
-# explains the seven steps, sends one UDP echo from mobile to office through
-# the tunnel while recording office's tun device and its wire, and decodes
-# both: the same packet in clear on the tun (step 3') and encrypted on the
-# wire (step 7').  Then it removes the lab.  (The tracer and the guided
-# walkthrough take over as they land.)
+# explains the seven steps, traces one UDP echo from mobile to office through
+# the tunnel (tunlab trace: every step on both hosts, with times), and
+# decodes the packet in clear on office's tun (step 3') and encrypted on its
+# wire (step 7').  Then it removes the lab.  (The guided walkthrough takes
+# over when the UI lands.)
 set -eu
 TUNLAB=${1:-./build/tunlab}
 LAB=tldemo$$
@@ -62,6 +62,10 @@ tun=$(echo "$devs" | grep -- 'o-tun$')
 wire=$(echo "$devs" | grep -- 'o-w0$')
 record "$tun" "$DIR/tun.pcap"
 record "$wire" "$DIR/wire.pcap"
+"$TUNLAB" trace --lab "$LAB" -w "$DIR/trace.pcapng" --duration 4 \
+	>"$DIR/live" 2>/dev/null &
+tracer=$!
+caps="$caps $tracer"
 "$TUNLAB" exec --lab "$LAB" office -- "$TUNLAB" app echo --server --count 1 \
 	--quiet &
 srv_pid=$!
@@ -69,9 +73,18 @@ sleep 1
 "$TUNLAB" exec --lab "$LAB" mobile -- "$TUNLAB" app echo \
 	--message "hello office" 10.8.0.1
 sleep 0.5
+wait "$tracer" 2>/dev/null || true
 for p in $caps; do kill -INT "$p" 2>/dev/null || true; done
 for p in $caps; do wait "$p" 2>/dev/null || true; done
 caps=""
+pause
+echo "== The whole trip (tunlab trace): each packet, the points it was seen"
+echo "   at (1..7 on the sending host, 7'..1' on the receiving one):"
+echo
+cat "$DIR/live"
+echo
+"$TUNLAB" export --format text "$DIR/trace.pcapng" |
+	sed -n '/^Packet 1:/,/^$/p' | cut -c1-150
 pause
 echo "== Step 3': what office's tun device handed to the kernel after the"
 echo "   VPN daemon decrypted it: the original IP packet, 'hello office' in"

@@ -28,6 +28,12 @@ if echo "$out" | grep -q 'Opcode: 9 (P_DATA_V2)' &&
 else
 	echo "not ok 4 - the wire part of the demo is wrong"; fail=1
 fi
+if echo "$out" | grep -q "step 2' office" &&
+   echo "$out" | grep -q '1 2 3 4 5 6 7 | 7 6 5 4 3 2 1'; then
+	echo "ok 5 - it traces the echo through all 14 points"
+else
+	echo "not ok 5 - the demo's trace lacks points"; fail=1
+fi
 after=$(ls /run/tunlab 2>/dev/null | wc -l)
 ns_after=$(ip netns list | grep -c '^tl')
 if [ "$after" -eq "$before" ] && [ "$ns_after" -eq "$ns_before" ]; then
