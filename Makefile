@@ -61,7 +61,7 @@ GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null)
 DEFS := -DTL_VERSION='"$(VERSION)$(if $(GIT_VERSION), ($(GIT_VERSION)))"' \
 	-DTL_DATADIR='"$(DATADIR)"'
 
-.PHONY: all build unit-bin bench-bin test deps demo install uninstall clean help
+.PHONY: all build unit-bin bench-bin test deps demo samples install uninstall clean help
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -138,6 +138,10 @@ demo: deps
 	@$(MAKE) --no-print-directory build
 	@sh labs/demo.sh $(BIN)
 
+# The sample traces in labs/samples/ (committed; regenerate as root).
+samples: build
+	@sh labs/record-samples.sh $(BIN)
+
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(DATADIR)
@@ -160,6 +164,7 @@ help:
 	@echo 'make deps       install missing Debian packages (apt-get, as root)'
 	@echo 'make install    PREFIX=/usr/local DESTDIR= : binary, man page, labs'
 	@echo 'make bench-bin  build the benchmarks (bench/README.md)'
+	@echo 'make samples    record labs/samples/*.pcapng again (root)'
 	@echo 'make CC=clang   build with clang;  V=1 shows full commands'
 	@echo 'make SAN=1      build with ASan+UBSan (into BUILD=...)'
 

@@ -125,7 +125,8 @@ static bool matches(const struct tl_event *ev, const struct kjoin_key *k,
 		/* The app's own probe, by pid; else the host's tun frame. */
 		if (r->ev.source == TL_SRC_APP)
 			return r->pid == k->pid && r->ev.step == ev->step;
-		return r->ev.source == TL_SRC_PCAP &&
+		/* An app's data is an IP packet: never an ARP frame. */
+		return r->ev.source == TL_SRC_PCAP && r->family &&
 		       (k->kind == KJ_APP_SEND ?
 			(r->ev.step == TL_STEP_TUN_DRIVER_OUT &&
 			 r->ev.ts_ns >= ev->ts_ns) :

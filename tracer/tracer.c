@@ -374,7 +374,8 @@ static const uint8_t *ip_of(enum tl_link link, const uint8_t *d, size_t n,
 /* Keys of captured bytes: the tunnel key of a tunnel datagram, else the
  * digest of the inner packet and of its transport payload. */
 static void frame_keys(const struct tracer *t, enum tl_link link,
-		       const uint8_t *d, size_t caplen, struct corr_keys *k)
+		       const uint8_t *d, size_t caplen, size_t len_all,
+		       struct corr_keys *k)
 {
 	size_t n, hl = 0, tl = 0, len = 0;
 	const uint8_t *ip = ip_of(link, d, caplen, &n);
@@ -382,8 +383,9 @@ static void frame_keys(const struct tracer *t, enum tl_link link,
 
 	memset(k, 0, sizeof(*k));
 	if (!ip) {
-		/* ARP and other non-IP frames: the frame itself. */
-		k->inner = tl_digest_payload(d, caplen);
+		/* ARP and other non-IP frames: the frame itself (as the
+		 * daemon's probes digest it). */
+		k->inner = tl_digest_payload_part(d, len_all, caplen);
 		return;
 	}
 	if (n >= 20 && ip[0] >> 4 == 4) {
@@ -449,7 +451,7 @@ static void on_frame(void *ctx, const struct pcapsrc_frame *f)
 		ev.flags |= TL_EVENT_F_TRUNCATED;
 	snprintf(ev.host, sizeof(ev.host), "%s", f->dev->host);
 	snprintf(ev.dev, sizeof(ev.dev), "%s", f->dev->ifname);
-	frame_keys(t, f->link, f->data, f->caplen, &k);
+	frame_keys(t, f->link, f->data, f->caplen, f->len, &k);
 	enqueue(t, &ev, &k, NULL, 0);
 }
 

@@ -1,0 +1,45 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# The sample traces (labs/samples/, recorded by make samples) open without
+# root, tell whole stories, and read cleanly in tshark.
+set -u
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+TUNLAB=${TUNLAB:-$TOP/build/tunlab}
+S=$TOP/labs/samples
+DIR=$(mktemp -d /tmp/tunlab-samples.XXXXXX)
+trap 'rm -rf "$DIR"' EXIT
+n=0 fail=0
+check() {
+	n=$((n + 1))
+	if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
+}
+points() {	# points FILE PKT: the points of packet PKT, in step order
+	grep "\"pkt\":$2," "$1" |
+		sed 's/.*"step":"\([^"]*\)","step_id":\([0-9]*\),.*/\2 \1/' |
+		sort -n -u | cut -d' ' -f2 | tr '\n' ' '
+}
+
+for f in tun tap; do
+	check "$f.pcapng exports without root" \
+		"'$TUNLAB' export --format jsonl '$S/$f.pcapng' -o '$DIR/$f.jsonl'"
+done
+echo_pkt=$(grep '"source":"app"' "$DIR/tun.jsonl" | grep '"step":"1"' |
+	grep '"dev":"echo"' | head -1 | sed 's/.*"pkt":\([0-9]*\),.*/\1/')
+check "tun sample: the UDP echo has all 14 points: $(points "$DIR/tun.jsonl" "$echo_pkt")" \
+	"[ \"\$(points '$DIR/tun.jsonl' '$echo_pkt')\" = \"1 2 3 4 5 6 7 7' 6' 5' 4' 3' 2' 1' \" ]"
+check "tun sample: a chat line over TCP is in it" \
+	"grep '\"dev\":\"chat\"' '$DIR/tun.jsonl' | grep -q '\"step\":\"1\"'"
+arp=$(grep '"proto":"ARP"' "$DIR/tap.jsonl" | grep '"step":"3"' | head -1 |
+	sed 's/.*"pkt":\([0-9]*\),.*/\1/')
+check "tap sample: an ARP request crosses the tunnel: $(points "$DIR/tap.jsonl" "$arp")" \
+	"points '$DIR/tap.jsonl' '$arp' | grep -q \"3 4 5 .*5' 4' 3'\""
+if command -v tshark >/dev/null 2>&1; then
+	for f in tun tap; do
+		tshark -r "$S/$f.pcapng" >"$DIR/$f.tshark" 2>&1
+		check "tshark reads $f.pcapng cleanly" \
+			"! grep -v 'Running as user \"root\"' '$DIR/$f.tshark' | grep -qi -e malformed -e 'not handled' -e error"
+	done
+else
+	echo "ok - tshark on the samples # SKIP tshark is not installed"
+fi
+exit $fail
