@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "dissect.h"
 #include "export.h"
+#include "pcapsrc.h"
 #include "tracefile.h"
 
 #define MAX_FIELDS 128
@@ -122,26 +123,10 @@ static int dissect_trace(struct tracefile_reader *r, struct dissect_opts *o,
 	return EXIT_OK;
 }
 
-/* Map a libpcap link type to where our dissectors start. */
-static enum tl_link link_from_dlt(int dlt)
-{
-	switch (dlt) {
-	case DLT_EN10MB:
-		return TL_LINK_ETH;
-	case DLT_RAW:
-	case 101:		/* LINKTYPE_RAW, as some files store it */
-	case 228:		/* DLT_IPV4 */
-	case 229:		/* DLT_IPV6 */
-		return TL_LINK_IP;
-	default:
-		return TL_LINK_NONE;
-	}
-}
-
 /* Every packet of a file libpcap reads. */
 static int dissect_pcap(pcap_t *p, struct dissect_opts *o, const char *path)
 {
-	enum tl_link link = link_from_dlt(pcap_datalink(p));
+	enum tl_link link = pcapsrc_link_of(pcap_datalink(p));
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc;

@@ -266,14 +266,11 @@ static void embed_keylogs(struct trace_run *r)
 static uint64_t on_tick(struct evloop *l, void *arg)
 {
 	struct trace_run *r = arg;
-	struct timespec ts;
 	char err[TRACEFILE_ERRBUF];
 
 	(void)l;
 	embed_keylogs(r);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	retire(r, (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec -
-	       150000000ull, false);
+	retire(r, tl_now_ns() - 150000000ull, false);
 	/* Whole blocks reach the disk as they come: a crash loses little. */
 	if (!r->write_error && tracefile_flush(r->w, err))
 		fprintf(stderr, "tunlab trace: %s\n", err);

@@ -76,3 +76,25 @@ uint64_t tl_digest_ip(const void *pkt, size_t caplen)
 		return 0;
 	}
 }
+
+uint64_t tl_digest_frame(const void *frame, size_t len, size_t caplen,
+			 bool eth)
+{
+	const uint8_t *p = frame;
+	size_t off = 12;
+	unsigned int type;
+
+	if (!eth)
+		return tl_digest_ip(p, caplen);
+	for (;;) {
+		if (caplen < off + 2)
+			return tl_digest_payload_part(p, len, caplen);
+		type = (unsigned int)(p[off] << 8 | p[off + 1]);
+		if (type != 0x8100 && type != 0x88a8)
+			break;
+		off += 4;
+	}
+	if (type != 0x0800 && type != 0x86dd)
+		return tl_digest_payload_part(p, len, caplen);
+	return tl_digest_ip(p + off + 2, caplen - off - 2);
+}

@@ -12,6 +12,7 @@
 #ifndef TUNLAB_DIGEST_H
 #define TUNLAB_DIGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,5 +31,13 @@ uint64_t tl_digest_payload_part(const void *buf, size_t len, size_t have);
  * header.  TTL, hop limit and header checksum are left out: a router
  * changes them. */
 uint64_t tl_digest_ip(const void *pkt, size_t caplen);
+
+/* Digest of a frame as a tun or tap device holds it, the one both the
+ * daemon's probes and the tracer use: with eth, the IP packet after the
+ * Ethernet header (and any VLAN tags), or the frame itself for ARP and
+ * other non-IP frames; without eth, the IP packet.  len is the frame's
+ * length, caplen how much of it is at frame. */
+uint64_t tl_digest_frame(const void *frame, size_t len, size_t caplen,
+			 bool eth);
 
 #endif

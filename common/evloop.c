@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "evloop.h"
@@ -33,14 +32,6 @@ struct evloop {
 	int ntimers;
 	long next_id;
 };
-
-uint64_t evloop_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 struct evloop *evloop_new(void)
 {
@@ -155,7 +146,7 @@ long evloop_add_timer(struct evloop *l, uint64_t delay_ns,
 		t = &l->timers[l->ntimers++];
 	}
 	*t = (struct timer){
-		.id = ++l->next_id, .due_ns = evloop_now_ns() + delay_ns,
+		.id = ++l->next_id, .due_ns = tl_now_ns() + delay_ns,
 		.fn = fn, .arg = arg,
 	};
 	return t->id;
@@ -171,7 +162,7 @@ void evloop_del_timer(struct evloop *l, long id)
 /* Milliseconds until the next timer (rounded up), capped by timeout_ms. */
 static int wait_ms(const struct evloop *l, int timeout_ms)
 {
-	uint64_t now = evloop_now_ns();
+	uint64_t now = tl_now_ns();
 	int ms = timeout_ms;
 
 	for (int i = 0; i < l->ntimers; i++) {
@@ -192,7 +183,7 @@ static int wait_ms(const struct evloop *l, int timeout_ms)
 /* Run every timer that is due; returns how many ran. */
 static int run_timers(struct evloop *l)
 {
-	uint64_t now = evloop_now_ns();
+	uint64_t now = tl_now_ns();
 	int ran = 0;
 
 	for (int i = 0; i < l->ntimers; i++) {

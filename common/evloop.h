@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "clock.h"
+
 #define EV_READ		0x1
 #define EV_WRITE	0x2
 #define EV_ERROR	0x4	/* reported only: error or hang-up */
@@ -47,8 +49,5 @@ int evloop_once(struct evloop *l, int timeout_ms);
 /* Dispatch until evloop_stop() is called.  0 or a negative errno. */
 int evloop_run(struct evloop *l);
 void evloop_stop(struct evloop *l);
-
-/* CLOCK_MONOTONIC in ns, as the loop's timers see it. */
-uint64_t evloop_now_ns(void);
 
 #endif

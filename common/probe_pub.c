@@ -5,20 +5,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "probe_pub.h"
 
 #define RETRY_NS 1000000000ull
-
-uint64_t tl_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 int probe_pub_open(struct probe_pub *p, const char *path, const char *host)
 {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/un.h>
 
+#include "clock.h"
 #include "probe.h"
 
 struct probe_pub {
@@ -45,8 +46,5 @@ void probe_pub_close(struct probe_pub *p);
  * work on an event (digests, text), so that without a tracer an event
  * costs one clock read; a skipped event counts as unheard. */
 bool probe_pub_wanted(struct probe_pub *p);
-
-/* CLOCK_MONOTONIC in nanoseconds: the clock every event uses. */
-uint64_t tl_now_ns(void);
 
 #endif

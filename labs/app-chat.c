@@ -82,7 +82,7 @@ static void server_line(struct app *a, struct conn *c, const char *line,
 	struct server *s = ctx;
 	char who[64];
 
-	app_fmt_addr(&c->peer, who, sizeof(who));
+	addr_fmt(&c->peer, who, sizeof(who));
 	if (!s->cfg->quiet) {
 		printf("[%s] %.*s", who, (int)len, line);
 		if (line[len - 1] != '\n')
@@ -111,7 +111,7 @@ static void accept_client(int lfd, struct conn *conns, const struct app_cfg *cfg
 		conns[i].peer = peer;
 		conns[i].used = 0;
 		if (!cfg->quiet) {
-			app_fmt_addr(&peer, who, sizeof(who));
+			addr_fmt(&peer, who, sizeof(who));
 			printf("%s joined\n", who);
 			fflush(stdout);
 		}
@@ -146,8 +146,8 @@ static int chat_server(struct app *a, const struct app_cfg *cfg, char *err)
 	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		conns[i].fd = -1;
-	rc = app_resolve(cfg->addr, cfg->port, SOCK_STREAM, true, &local, &len,
-			 err);
+	rc = addr_resolve(cfg->addr, cfg->port, SOCK_STREAM, true, &local, &len,
+			 err, APP_ERRBUF);
 	if (rc < 0)
 		goto out_free;
 	lfd = socket(local.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -157,7 +157,7 @@ static int chat_server(struct app *a, const struct app_cfg *cfg, char *err)
 		goto out_free;
 	}
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	app_fmt_addr(&local, who, sizeof(who));
+	addr_fmt(&local, who, sizeof(who));
 	if (bind(lfd, (struct sockaddr *)&local, len) < 0 ||
 	    listen(lfd, 8) < 0) {
 		rc = -errno;
@@ -195,7 +195,7 @@ static int chat_server(struct app *a, const struct app_cfg *cfg, char *err)
 				continue;
 			if (read_lines(a, &conns[i], server_line, &s) <= 0) {
 				if (!cfg->quiet) {
-					app_fmt_addr(&conns[i].peer, who,
+					addr_fmt(&conns[i].peer, who,
 						     sizeof(who));
 					printf("%s left\n", who);
 					fflush(stdout);
@@ -246,7 +246,7 @@ static int connect_bounded(struct app *a, const struct app_cfg *cfg,
 	char who[64];
 	int fd, soerr = 0;
 
-	app_fmt_addr(&a->peer, who, sizeof(who));
+	addr_fmt(&a->peer, who, sizeof(who));
 	fd = socket(a->peer.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
 		    SOCK_NONBLOCK, 0);
 	if (fd < 0) {
@@ -283,8 +283,8 @@ static int chat_client(struct app *a, const struct app_cfg *cfg, char *err)
 	uint64_t deadline = 0;
 	int rc;
 
-	rc = app_resolve(cfg->addr, cfg->port, SOCK_STREAM, false, &a->peer,
-			 &a->peer_len, err);
+	rc = addr_resolve(cfg->addr, cfg->port, SOCK_STREAM, false, &a->peer,
+			 &a->peer_len, err, APP_ERRBUF);
 	if (rc < 0)
 		return rc;
 	rc = connect_bounded(a, cfg, &c.fd, err);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Shared pieces of the lab apps: see app-common.h. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,50 +43,6 @@ void app_end(struct app *a)
 	probe_pub_close(&a->probe);
 }
 
-int app_resolve(const char *addr, uint16_t port, int type, bool passive,
-		struct sockaddr_storage *ss, socklen_t *len, char *err)
-{
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = type,
-		.ai_flags = (passive ? AI_PASSIVE : 0) | AI_NUMERICSERV,
-	};
-	struct addrinfo *res;
-	char service[8];
-	int rc;
-
-	snprintf(service, sizeof(service), "%u", port);
-	if (passive && !addr)
-		hints.ai_family = AF_INET;
-	rc = getaddrinfo(addr, service, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, APP_ERRBUF, "%s: %s", addr ? addr : "*",
-			 gai_strerror(rc));
-		return -EINVAL;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
-void app_fmt_addr(const struct sockaddr_storage *ss, char *out, size_t n)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-		snprintf(out, n, "[%s]:%u", ip, ntohs(s6->sin6_port));
-	} else {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-		snprintf(out, n, "%s:%u", ip, ntohs(s4->sin_port));
-	}
-}
-
 void app_probe(struct app *a, bool sent, const char *how,
 	       const struct sockaddr_storage *peer, const void *payload,
 	       size_t len, uint64_t ts_ns)
@@ -101,7 +55,7 @@ void app_probe(struct app *a, bool sent, const char *how,
 		return;
 	digest = tl_digest_payload(payload, len);
 	if (peer)
-		app_fmt_addr(peer, where, sizeof(where));
+		addr_fmt(peer, where, sizeof(where));
 	ev.ts_ns = ts_ns;
 	ev.step = sent ? TL_STEP_APP_SEND : TL_STEP_APP_RECV;
 	ev.kind = sent ? TL_PROBE_SEND : TL_PROBE_RECV;

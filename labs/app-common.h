@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "apps.h"
 #include "probe_pub.h"
 
@@ -24,14 +25,6 @@ extern volatile sig_atomic_t app_stop;
  * environment.  Returns 0 or a negative errno (message in err). */
 int app_begin(struct app *a, const char *name, char *err);
 void app_end(struct app *a);
-
-/* Resolve addr:port (numeric or name) for a socket of type; server with a
- * NULL addr binds the IPv4 wildcard. */
-int app_resolve(const char *addr, uint16_t port, int type, bool passive,
-		struct sockaddr_storage *ss, socklen_t *len, char *err);
-
-/* "10.8.0.1:7" or "[fd00:8::1]:7". */
-void app_fmt_addr(const struct sockaddr_storage *ss, char *out, size_t n);
 
 /* Publish a step-1 (sent) or step-1' (received) event for payload; ts_ns
  * is when the app handed it over (taken before the send call), 0 for now. */

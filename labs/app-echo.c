@@ -36,8 +36,8 @@ static int echo_server(struct app *a, const struct app_cfg *cfg,
 	char who[64];
 	int fd, rc;
 
-	rc = app_resolve(cfg->addr, cfg->port, SOCK_DGRAM, true, &local, &len,
-			 err);
+	rc = addr_resolve(cfg->addr, cfg->port, SOCK_DGRAM, true, &local, &len,
+			 err, APP_ERRBUF);
 	if (rc < 0)
 		return rc;
 	fd = udp_socket(&local, err);
@@ -45,12 +45,12 @@ static int echo_server(struct app *a, const struct app_cfg *cfg,
 		return fd;
 	if (bind(fd, (struct sockaddr *)&local, len) < 0) {
 		rc = -errno;
-		app_fmt_addr(&local, who, sizeof(who));
+		addr_fmt(&local, who, sizeof(who));
 		snprintf(err, APP_ERRBUF, "bind %s: %s", who, strerror(errno));
 		goto out_close;
 	}
 	if (!cfg->quiet) {
-		app_fmt_addr(&local, who, sizeof(who));
+		addr_fmt(&local, who, sizeof(who));
 		printf("echo server on udp %s\n", who);
 		fflush(stdout);
 	}
@@ -76,7 +76,7 @@ static int echo_server(struct app *a, const struct app_cfg *cfg,
 			app_probe(a, true, "sendto", &from, buf, (size_t)n, t0);
 		served++;
 		if (!cfg->quiet) {
-			app_fmt_addr(&from, who, sizeof(who));
+			addr_fmt(&from, who, sizeof(who));
 			printf("echoed %zd bytes to %s\n", n, who);
 			fflush(stdout);
 		}
@@ -148,8 +148,8 @@ static int echo_client(struct app *a, const struct app_cfg *cfg,
 	char who[64];
 	int fd, rc;
 
-	rc = app_resolve(cfg->addr, cfg->port, SOCK_DGRAM, false, &a->peer,
-			 &a->peer_len, err);
+	rc = addr_resolve(cfg->addr, cfg->port, SOCK_DGRAM, false, &a->peer,
+			 &a->peer_len, err, APP_ERRBUF);
 	if (rc < 0)
 		return rc;
 	fd = udp_socket(&a->peer, err);
@@ -162,7 +162,7 @@ static int echo_client(struct app *a, const struct app_cfg *cfg,
 		snprintf(err, APP_ERRBUF, "connect: %s", strerror(errno));
 		goto out_close;
 	}
-	app_fmt_addr(&a->peer, who, sizeof(who));
+	addr_fmt(&a->peer, who, sizeof(who));
 	for (unsigned long seq = 1; seq <= count && !app_stop; seq++) {
 		size_t len = make_payload(cfg, seq, sent);
 		uint64_t t0 = tl_now_ns();

@@ -53,11 +53,11 @@ static int send_client(struct app *a, const struct app_cfg *cfg,
 
 	if (size > SEND_MAX)
 		size = SEND_MAX;
-	rc = app_resolve(cfg->addr, cfg->port, type, false, &a->peer,
-			 &a->peer_len, err);
+	rc = addr_resolve(cfg->addr, cfg->port, type, false, &a->peer,
+			 &a->peer_len, err, APP_ERRBUF);
 	if (rc < 0)
 		return rc;
-	app_fmt_addr(&a->peer, who, sizeof(who));
+	addr_fmt(&a->peer, who, sizeof(who));
 	fd = socket(a->peer.ss_family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, APP_ERRBUF, "socket: %s", strerror(errno));
@@ -119,7 +119,8 @@ static int send_server(struct app *a, const struct app_cfg *cfg,
 	int lfd, fd = -1, rc, one = 1;
 	char who[64];
 
-	rc = app_resolve(cfg->addr, cfg->port, type, true, &local, &len, err);
+	rc = addr_resolve(cfg->addr, cfg->port, type, true, &local, &len, err,
+			  APP_ERRBUF);
 	if (rc < 0)
 		return rc;
 	lfd = socket(local.ss_family, type | SOCK_CLOEXEC, 0);
@@ -128,7 +129,7 @@ static int send_server(struct app *a, const struct app_cfg *cfg,
 		return -errno;
 	}
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	app_fmt_addr(&local, who, sizeof(who));
+	addr_fmt(&local, who, sizeof(who));
 	if (bind(lfd, (struct sockaddr *)&local, len) < 0 ||
 	    (cfg->tcp && listen(lfd, 1) < 0)) {
 		rc = -errno;

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "lab.h"
 
 #define CMD_LINE_MAX	1024
@@ -27,10 +28,7 @@
 /* Milliseconds on CLOCK_MONOTONIC. */
 static long long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return (long long)(tl_now_ns() / 1000000);
 }
 
 /* Split line in place into words at single spaces; returns the count. */
@@ -137,6 +135,28 @@ set_err(struct cmdrun *r, const char *line, const char *fmt, ...)
 	va_end(ap);
 }
 
+pid_t lab_fork_pipe(int pfd[2], char *err, size_t errlen)
+{
+	pid_t pid;
+	int rc;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "pipe: %s", strerror(-rc));
+		return rc;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "fork: %s", strerror(-rc));
+		close(pfd[0]);
+		close(pfd[1]);
+		return rc;
+	}
+	return pid;
+}
+
 int cmdrun(struct cmdrun *r, const char *fmt, ...)
 {
 	char line[CMD_LINE_MAX], words[CMD_LINE_MAX], local[2048];
@@ -165,17 +185,10 @@ int cmdrun(struct cmdrun *r, const char *fmt, ...)
 		printf("+ %s\n", line);
 		fflush(stdout);
 	}
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		rc = -errno;
-		set_err(r, line, "pipe: %s", strerror(-rc));
-		return rc;
-	}
-	fflush(NULL);
-	pid = fork();
+	pid = lab_fork_pipe(pfd, msg, sizeof(msg));
 	if (pid < 0) {
-		rc = -errno;
-		set_err(r, line, "fork: %s", strerror(-rc));
-		goto out_close_pipe;
+		set_err(r, line, "%s", msg);
+		return pid;
 	}
 	if (pid == 0)
 		exec_child(argv, pfd[1]);

@@ -216,6 +216,11 @@ pid_t lab_owner_spawn(struct lab *lab, const char *what, char *const argv[],
 
 /* cmdrun.c */
 
+/* Make a pipe (close-on-exec) and fork, output flushed first: the child's
+ * pid, 0 in the child, or a negative errno with "pipe: ..." or "fork: ..."
+ * in err (errlen bytes), no descriptor left open. */
+pid_t lab_fork_pipe(int pfd[2], char *err, size_t errlen);
+
 struct cmdrun {
 	bool echo;		/* print "+ CMD" on stdout before running it */
 	int timeout_ms;		/* kill the command after this (0: 10 s) */

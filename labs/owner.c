@@ -87,18 +87,9 @@ pid_t lab_owner_detach(struct lab *lab, char *err)
 	ssize_t n = 0;
 	pid_t pid;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		rc = -errno;
-		snprintf(err, LAB_ERRBUF, "pipe: %s", strerror(-rc));
-		return rc;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		snprintf(err, LAB_ERRBUF, "fork: %s", strerror(-rc));
-		goto out_close_pipe;
-	}
+	pid = lab_fork_pipe(pfd, err, LAB_ERRBUF);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		close(pfd[0]);
 		setsid();
@@ -220,18 +211,9 @@ pid_t lab_owner_spawn(struct lab *lab, const char *what, char *const argv[],
 			 lab->name, LAB_MAX_PROCS);
 		return -ENOSPC;
 	}
-	if (pipe2(gate, O_CLOEXEC) < 0) {
-		rc = -errno;
-		snprintf(err, LAB_ERRBUF, "pipe: %s", strerror(-rc));
-		return rc;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		snprintf(err, LAB_ERRBUF, "fork: %s", strerror(-rc));
-		goto out_close_gate;
-	}
+	pid = lab_fork_pipe(gate, err, LAB_ERRBUF);
+	if (pid < 0)
+		return pid;
 	if (pid == 0) {
 		sigset_t none;
 

@@ -26,6 +26,7 @@
 #include <kbuffer.h>
 #include <tracefs.h>
 
+#include "clock.h"
 #include "ktrace.h"
 
 #define MAX_OPEN	8	/* ktraces open at once in one process */
@@ -260,15 +261,6 @@ struct ktrace {
 
 /* Every open ktrace of this process, for ktrace_remove_all(). */
 static struct ktrace *volatile open_ktraces[MAX_OPEN];
-
-/* CLOCK_MONOTONIC in ns. */
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 const char *ktrace_point_name(enum ktrace_point p)
 {
@@ -1232,7 +1224,7 @@ int ktrace_read(struct ktrace *kt, ktrace_fn fn, void *arg)
 	unsigned int i, pages = 0;
 	int rc;
 
-	kt->now = mono_ns();
+	kt->now = tl_now_ns();
 	for (i = 0; i < kt->ncpu; i++) {
 		struct kcpu *c = &kt->cpu[i];
 

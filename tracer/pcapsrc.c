@@ -47,11 +47,8 @@ static int open_handle(struct handle *h, int snaplen, const char *filter,
 							   : PCAP_D_IN) < 0)
 		goto out_geterr;
 	dlt = pcap_datalink(h->p);
-	if (dlt == DLT_EN10MB) {
-		h->link = TL_LINK_ETH;
-	} else if (dlt == DLT_RAW || dlt == 101) {
-		h->link = TL_LINK_IP;
-	} else {
+	h->link = pcapsrc_link_of(dlt);
+	if (h->link == TL_LINK_NONE) {
 		snprintf(err, PCAPSRC_ERRBUF, "%s: link type %s is not "
 			 "Ethernet or raw IP", h->dev->ifname,
 			 pcap_datalink_val_to_name(dlt) ?: "?");
@@ -204,4 +201,19 @@ void pcapsrc_close(struct pcapsrc *s)
 		if (s->h[i].p)
 			pcap_close(s->h[i].p);
 	free(s);
+}
+
+enum tl_link pcapsrc_link_of(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+		return TL_LINK_ETH;
+	case DLT_RAW:
+	case 101:		/* LINKTYPE_RAW, as some files store it */
+	case 228:		/* DLT_IPV4 */
+	case 229:		/* DLT_IPV6 */
+		return TL_LINK_IP;
+	default:
+		return TL_LINK_NONE;
+	}
 }

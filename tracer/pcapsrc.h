@@ -12,6 +12,7 @@
 #ifndef TUNLAB_PCAPSRC_H
 #define TUNLAB_PCAPSRC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ struct pcapsrc_dev {
 	const char *ns;		/* its network namespace */
 	const char *host;	/* its lab host: "mobile" */
 	const char *ifname;	/* tl3fa2m-tun */
+	bool tun;		/* the VPN's tun/tap (steps 3, 3'), else a wire */
 };
 
 /* One captured frame, valid during the callback. */
@@ -60,5 +62,9 @@ int pcapsrc_dispatch(struct pcapsrc *s, int i, pcapsrc_fn fn, void *ctx,
 uint64_t pcapsrc_drops(struct pcapsrc *s);
 
 void pcapsrc_close(struct pcapsrc *s);
+
+/* Where the dissectors start on a libpcap link type: Ethernet, raw IP, or
+ * TL_LINK_NONE for one tunlab does not decode. */
+enum tl_link pcapsrc_link_of(int dlt);
 
 #endif

@@ -81,14 +81,6 @@ static int compile_filter(const char *filter, struct bpf_program *eth,
 static const uint8_t *ip_of(enum tl_link link, const uint8_t *d, size_t n,
 			    size_t *ip_n);
 
-static uint64_t now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Sample wall - mono (the pair read as close together as we can). */
 static int64_t sample_offset(void)
 {
@@ -382,12 +374,11 @@ static void frame_keys(const struct tracer *t, enum tl_link link,
 	uint8_t proto = 0;
 
 	memset(k, 0, sizeof(*k));
-	if (!ip) {
-		/* ARP and other non-IP frames: the frame itself (as the
-		 * daemon's probes digest it). */
-		k->inner = tl_digest_payload_part(d, len_all, caplen);
+	/* The inner key as the daemon's probes compute it (the IP packet,
+	 * or an ARP frame itself). */
+	k->inner = tl_digest_frame(d, len_all, caplen, link == TL_LINK_ETH);
+	if (!ip)
 		return;
-	}
 	if (n >= 20 && ip[0] >> 4 == 4) {
 		hl = (size_t)(ip[0] & 15) * 4;
 		len = (size_t)(ip[2] << 8 | ip[3]);
@@ -397,7 +388,6 @@ static void frame_keys(const struct tracer *t, enum tl_link link,
 		len = 40 + (size_t)(ip[4] << 8 | ip[5]);
 		proto = ip[6];
 	}
-	k->inner = tl_digest_ip(ip, n);
 	if (!hl || n < hl + 8 || len < hl + 8)
 		return;
 	if (proto == 17) {
@@ -430,7 +420,7 @@ static void frame_keys(const struct tracer *t, enum tl_link link,
 static void on_frame(void *ctx, const struct pcapsrc_frame *f)
 {
 	struct tracer *t = ctx;
-	bool tun = false;
+	bool tun = f->dev->tun;
 	struct corr_keys k;
 	struct tl_event ev = {
 		.ts_ns = (uint64_t)((int64_t)f->wall_ns - t->offset),
@@ -438,9 +428,6 @@ static void on_frame(void *ctx, const struct pcapsrc_frame *f)
 		.source = TL_SRC_PCAP, .link = (uint8_t)f->link,
 	};
 
-	for (int i = 0; i < t->cfg.nhosts; i++)
-		if (strcmp(t->cfg.hosts[i].tun, f->dev->ifname) == 0)
-			tun = true;
 	if (tun)
 		ev.step = f->dir == TL_DIR_OUT ? TL_STEP_TUN_DRIVER_OUT
 					       : TL_STEP_TUN_DRIVER_IN;
@@ -733,7 +720,7 @@ static void on_probe_fd(struct evloop *l, int fd, unsigned int events,
 static uint64_t on_tick(struct evloop *l, void *arg)
 {
 	struct tracer *t = arg;
-	uint64_t now = now_mono();
+	uint64_t now = tl_now_ns();
 
 	(void)l;
 	if (now - t->offset_at >= OFFSET_NS) {
@@ -766,7 +753,7 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 	t->probes.fd = -1;
 	t->timer = -1;
 	t->offset = sample_offset();
-	t->offset_at = now_mono();
+	t->offset_at = tl_now_ns();
 	t->corr = corr_new();
 	if (!t->corr) {
 		rc = -ENOMEM;
@@ -778,7 +765,8 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 
 		if (h->tun[0] && ndev < PCAPSRC_MAX_DEVS)
 			t->devs[ndev++] = (struct pcapsrc_dev){
-				.ns = h->ns, .host = h->name, .ifname = h->tun };
+				.ns = h->ns, .host = h->name, .ifname = h->tun,
+				.tun = true };
 		for (int w = 0; w < h->nwires && ndev < PCAPSRC_MAX_DEVS; w++)
 			t->devs[ndev++] = (struct pcapsrc_dev){
 				.ns = h->ns, .host = h->name,

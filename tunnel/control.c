@@ -25,6 +25,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 
@@ -151,10 +152,7 @@ static void sanitize(char *s)
 /* Now on CLOCK_MONOTONIC, in milliseconds. */
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(tl_now_ns() / 1000000);
 }
 
 const char *control_cipher_name(enum control_cipher cipher)

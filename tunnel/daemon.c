@@ -73,10 +73,10 @@ void tunnel_drop(struct tunnel *t, unsigned int reason, unsigned int step,
 
 	t->stats.drops[reason]++;
 	if (peer)
-		socket_fmt(peer, who, sizeof(who));
+		addr_fmt(peer, who, sizeof(who));
 	probes_drop(&t->probes, step, tunnel_drop_name(reason), info, bytes,
 		    len, peer ? who : NULL);
-	now = evloop_now_ns();
+	now = tl_now_ns();
 	if (now < t->log_next_ns[reason]) {
 		t->log_quiet[reason]++;
 		return;
@@ -118,7 +118,7 @@ static void print_stats(const struct tunnel *t, FILE *out)
 
 		if (!p)
 			continue;
-		socket_fmt(&p->remote, where, sizeof(where));
+		addr_fmt(&p->remote, where, sizeof(where));
 		if (p->has4)
 			inet_ntop(AF_INET, p->addr4, a4, sizeof(a4));
 		fprintf(out, "peer %u %s %s %s rx %" PRIu64 " tx %" PRIu64 "\n",
@@ -310,7 +310,7 @@ static void client_keys(struct tunnel *t, const struct control_event *ev)
 		return;
 	}
 	t->key_id = push->key_id;
-	t->keyed_ns = evloop_now_ns();
+	t->keyed_ns = tl_now_ns();
 	t->keyed_tx = t->stats.udp_tx;
 	t->rekey_now = false;
 	t->rekeying = false;
@@ -545,7 +545,7 @@ static void on_signal(struct evloop *l, int fd, unsigned int events, void *arg)
 static uint64_t on_tick(struct evloop *l, void *arg)
 {
 	struct tunnel *t = arg;
-	uint64_t now = evloop_now_ns();
+	uint64_t now = tl_now_ns();
 	const struct tunnel_cfg *cfg = t->cfg;
 
 	write_status(t);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "control.h"
 #include "crypto.h"
 #include "device.h"
@@ -98,9 +99,6 @@ void receive_from_udp(struct tunnel *t);
 
 /* socket.c: the UDP socket. */
 int socket_open(struct tunnel *t, char *err);
-void socket_fmt(const struct sockaddr_storage *ss, char *out, size_t n);
-bool socket_same(const struct sockaddr_storage *a,
-		 const struct sockaddr_storage *b);
 
 /* daemon.c: count a drop, tell the tracer, log it (rate-limited). */
 void tunnel_drop(struct tunnel *t, unsigned int reason, unsigned int step,

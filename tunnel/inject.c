@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "crypto.h"
 #include "inject.h"
 #include "replay.h"
@@ -145,10 +146,7 @@ static void rnd_fill(uint32_t *s, uint8_t *buf, size_t len)
 /* Monotonic milliseconds. */
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(tl_now_ns() / 1000000);
 }
 
 /* The header fields present in the first len bytes, for a report line. */

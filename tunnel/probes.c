@@ -6,20 +6,12 @@
 #include "digest.h"
 #include "probes.h"
 
-/* The digest of the inner IP packet (after the Ethernet header in TAP
- * mode), the key that ties steps 1-5 and 5'-1' together. */
+/* The digest of the inner packet, the key that ties steps 1-5 and 5'-1'
+ * together (computed exactly as the tracer does). */
 static uint64_t inner_digest(const struct tunnel_probes *p, const uint8_t *pkt,
 			     size_t len)
 {
-	if (p->tap) {
-		/* ARP and other non-IP frames: the frame itself, as the
-		 * tracer digests a frame it cannot find an IP packet in. */
-		if (len < 14 || !((pkt[12] == 0x08 && pkt[13] == 0x00) ||
-				  (pkt[12] == 0x86 && pkt[13] == 0xdd)))
-			return tl_digest_payload(pkt, len);
-		return tl_digest_ip(pkt + 14, len - 14);
-	}
-	return tl_digest_ip(pkt, len);
+	return tl_digest_frame(pkt, len, len, p->tap);
 }
 
 /* Fill the common part of an event and send it with bytes. */

@@ -20,11 +20,11 @@ static void check_float(struct tunnel *t, struct peer *p,
 {
 	char was[64], now[64];
 
-	if (p->remote_len && socket_same(&p->remote, from))
+	if (p->remote_len && addr_same(&p->remote, from))
 		return;
 	if (p->remote_len) {
-		socket_fmt(&p->remote, was, sizeof(was));
-		socket_fmt(from, now, sizeof(now));
+		addr_fmt(&p->remote, was, sizeof(was));
+		addr_fmt(from, now, sizeof(now));
 		tunnel_log(t, "peer %u (%s) moved from %s to %s", p->id,
 			   p->name, was, now);
 		t->stats.floats++;
@@ -118,7 +118,7 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 	p->rx_packets++;
 	p->rx_bytes += len;
 	if (probes_on(&t->probes)) {
-		socket_fmt(from, who, sizeof(who));
+		addr_fmt(from, who, sizeof(who));
 		probes_decrypt(&t->probes, buf + TL_WIRE_HDR_LEN, pt_len,
 			       &info, who);
 	}

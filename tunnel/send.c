@@ -28,7 +28,7 @@ void send_flush(struct tunnel *t)
 				t->tx_peer[i]->tx_bytes += t->tx_msg[i].msg_len;
 			}
 			done += n;
-			t->last_tx_ns = evloop_now_ns();
+			t->last_tx_ns = tl_now_ns();
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -83,7 +83,7 @@ void send_to_peer(struct tunnel *t, struct peer *p, size_t len)
 	t->tx_peer[t->ntx] = p;
 	t->ntx++;
 	if (probe) {
-		socket_fmt(&p->remote, to, sizeof(to));
+		addr_fmt(&p->remote, to, sizeof(to));
 		probes_encrypt(&t->probes, digest, &info, buf, to);
 	}
 	if (t->ntx == BATCH)

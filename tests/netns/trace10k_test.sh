@@ -4,16 +4,13 @@
 # every one has all 14 points, or the tracer counted a loss; tshark reads
 # the trace cleanly.  Every packet stays inside the lab's namespaces.
 set -u
+. "$(dirname "$0")/../lib.sh"
+need_root "10k trace"
 TUNLAB=${TUNLAB:-build/tunlab}
 LAB=tlT$$k
 DIR=$(mktemp -d /tmp/tunlab-10k.XXXXXX)
-n=0 fail=0
 pids=""
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok - 10k trace # SKIP needs root (network namespaces)"
-	exit 0
-fi
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
@@ -22,10 +19,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-check() {
-	n=$((n + 1))
-	if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
-}
 
 "$TUNLAB" up --name "$LAB" --quiet >/dev/null 2>&1 ||
 	{ echo "not ok 1 - tunlab up"; exit 1; }

@@ -6,16 +6,13 @@
 # client that sent it), and nothing of the other lab gets in.  Every packet
 # stays inside the labs' namespaces.
 set -u
+. "$(dirname "$0")/../lib.sh"
+need_root "two-lab trace"
 TUNLAB=${TUNLAB:-build/tunlab}
 A=tlT$$a B=tlT$$b
 DIR=$(mktemp -d /tmp/tunlab-trace2.XXXXXX)
-n=0 fail=0
 pids=""
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok - two-lab trace # SKIP needs root (network namespaces)"
-	exit 0
-fi
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
@@ -25,10 +22,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-check() {
-	n=$((n + 1))
-	if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
-}
 
 "$TUNLAB" up --name "$A" --clients 2 --quiet >/dev/null 2>&1 &&
 "$TUNLAB" up --name "$B" --quiet >/dev/null 2>&1 ||

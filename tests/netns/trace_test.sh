@@ -8,16 +8,12 @@
 #
 # Every packet stays inside the lab's namespaces.
 set -u
+. "$(dirname "$0")/../lib.sh"
+need_root trace
 TUNLAB=${TUNLAB:-build/tunlab}
 LAB=tlT$$t
 DIR=$(mktemp -d /tmp/tunlab-trace.XXXXXX)
-n=0 fail=0
 pids=""
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok - trace # SKIP needs root (network namespaces)"
-	exit 0
-fi
 
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
@@ -29,18 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-
-check() {
-	n=$((n + 1))
-	if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
-}
-
-# jq-free field reads of the JSON Lines export.
-points() {	# points PKT: the points packet PKT was seen at, in step order
-	grep "\"pkt\":$1," "$DIR/t.jsonl" |
-		sed 's/.*"step":"\([^"]*\)","step_id":\([0-9]*\),.*/\2 \1/' |
-		sort -n -u | cut -d' ' -f2 | tr '\n' ' '
-}
 
 "$TUNLAB" up --name "$LAB" --keylog --quiet >"$DIR/up.log" 2>&1 ||
 	{ echo "not ok 1 - tunlab up"; cat "$DIR/up.log" | sed 's/^/# /'; exit 1; }
@@ -77,20 +61,20 @@ rep=$(grep '"step":"1","step_id":0' "$DIR/t.jsonl" | grep '"host":"office"' |
 # the tracer re-queries the route and labels it so (and does the same on the
 # way out when tracefs is missing).
 want="1 2 3 4 5 6 7 7' 6' 5' 4' 3' 2' 1' "
-check "the request has its 10 points in step order: $(points "$req")" \
-	"[ \"\$(points $req)\" = \"$want\" ]"
-check "the reply too, as another packet: $(points "$rep")" \
-	"[ -n '$rep' ] && [ '$rep' != '$req' ] && [ \"\$(points $rep)\" = \"$want\" ]"
+check "the request has all 14 points in step order: $(points "$DIR/t.jsonl" "$req")" \
+	"[ \"\$(points '$DIR/t.jsonl' $req)\" = \"$want\" ]"
+check "the reply too, as another packet: $(points "$DIR/t.jsonl" "$rep")" \
+	"[ -n '$rep' ] && [ '$rep' != '$req' ] && [ \"\$(points '$DIR/t.jsonl' $rep)\" = \"$want\" ]"
 # A ping: the far kernel answers the request (no app reads it: no 1'), and
 # makes the reply itself (no app sent it: no 1); ping reads the reply (1').
 preq=$(grep '"info":"Echo (ping) request' "$DIR/t.jsonl" | head -1 |
 	sed 's/.*"pkt":\([0-9]*\),.*/\1/')
 prep=$(grep '"info":"Echo (ping) reply' "$DIR/t.jsonl" | head -1 |
 	sed 's/.*"pkt":\([0-9]*\),.*/\1/')
-check "a ping request has 13 points, no 1': $(points "$preq")" \
-	"[ \"\$(points $preq)\" = \"1 2 3 4 5 6 7 7' 6' 5' 4' 3' 2' \" ]"
-check "its reply has 13 points, no 1: $(points "$prep")" \
-	"[ \"\$(points $prep)\" = \"2 3 4 5 6 7 7' 6' 5' 4' 3' 2' 1' \" ]"
+check "a ping request has 13 points, no 1': $(points "$DIR/t.jsonl" "$preq")" \
+	"[ \"\$(points '$DIR/t.jsonl' $preq)\" = \"1 2 3 4 5 6 7 7' 6' 5' 4' 3' 2' \" ]"
+check "its reply has 13 points, no 1: $(points "$DIR/t.jsonl" "$prep")" \
+	"[ \"\$(points '$DIR/t.jsonl' $prep)\" = \"2 3 4 5 6 7 7' 6' 5' 4' 3' 2' 1' \" ]"
 check "the request is seen on mobile's tun and wire and office's wire and tun" \
 	"grep '\"pkt\":$req,' '$DIR/t.jsonl' | grep '\"source\":\"pcap\"' |
 	 sed 's/.*\"dev\":\"tl[0-9a-f]*\\([^\"]*\\)\".*/\\1/' | tr '\\n' ' ' |
@@ -157,9 +141,7 @@ wait "$tracer"
 "$TUNLAB" export --format jsonl "$DIR/c.pcapng" -o "$DIR/c.jsonl"
 cpk=$(grep '"step":"1","step_id":0,' "$DIR/c.jsonl" | grep '"source":"app"' |
 	grep '"host":"mobile"' | head -1 | sed 's/.*"pkt":\([0-9]*\),.*/\1/')
-cp_points=$(grep "\"pkt\":$cpk," "$DIR/c.jsonl" |
-	sed 's/.*"step":"\([^"]*\)","step_id":\([0-9]*\),.*/\2 \1/' |
-	sort -n -u | cut -d' ' -f2 | tr '\n' ' ')
+cp_points=$(points "$DIR/c.jsonl" "$cpk")
 check "a chat line over TCP has its 14 points: $cp_points" \
 	"[ \"$cp_points\" = \"1 2 3 4 5 6 7 7' 6' 5' 4' 3' 2' 1' \" ]"
 check "its route at step 2 is the connected socket's, labelled cached" \

@@ -3,21 +3,12 @@
 # The sample traces (labs/samples/, recorded by make samples) open without
 # root, tell whole stories, and read cleanly in tshark.
 set -u
+. "$(dirname "$0")/../lib.sh"
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 TUNLAB=${TUNLAB:-$TOP/build/tunlab}
 S=$TOP/labs/samples
 DIR=$(mktemp -d /tmp/tunlab-samples.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
-n=0 fail=0
-check() {
-	n=$((n + 1))
-	if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fail=1; fi
-}
-points() {	# points FILE PKT: the points of packet PKT, in step order
-	grep "\"pkt\":$2," "$1" |
-		sed 's/.*"step":"\([^"]*\)","step_id":\([0-9]*\),.*/\2 \1/' |
-		sort -n -u | cut -d' ' -f2 | tr '\n' ' '
-}
 
 for f in tun tap; do
 	check "$f.pcapng exports without root" \

@@ -98,6 +98,33 @@ static void test_payload_digest(void **state)
 	assert_true(tl_digest_payload("", 0) != 0);
 }
 
+/* A frame is digested by its IP packet, or whole when it holds none. */
+static void test_frame_digest(void **state)
+{
+	uint8_t f[14 + sizeof(v4)], tagged[18 + sizeof(v4)];
+	uint8_t arp[42] = { 0 };
+
+	(void)state;
+	memset(f, 0, 14);
+	f[12] = 0x08;
+	memcpy(f + 14, v4, sizeof(v4));
+	assert_true(tl_digest_frame(f, sizeof(f), sizeof(f), true) ==
+		    tl_digest_ip(v4, sizeof(v4)));
+	assert_true(tl_digest_frame(v4, sizeof(v4), sizeof(v4), false) ==
+		    tl_digest_ip(v4, sizeof(v4)));
+	/* A VLAN tag in front changes nothing. */
+	memset(tagged, 0, 18);
+	tagged[12] = 0x81;
+	tagged[16] = 0x08;
+	memcpy(tagged + 18, v4, sizeof(v4));
+	assert_true(tl_digest_frame(tagged, sizeof(tagged), sizeof(tagged),
+				    true) == tl_digest_ip(v4, sizeof(v4)));
+	arp[12] = 0x08;
+	arp[13] = 0x06;
+	assert_true(tl_digest_frame(arp, 42, 42, true) ==
+		    tl_digest_payload(arp, 42));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +132,7 @@ int main(void)
 		cmocka_unit_test(test_ip_digest_needs_only_the_span),
 		cmocka_unit_test(test_ipv6_and_bad_input),
 		cmocka_unit_test(test_payload_digest),
+		cmocka_unit_test(test_frame_digest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
