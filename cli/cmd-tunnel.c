@@ -62,6 +62,7 @@ int cmd_tunnel(int argc, char **argv)
 		{ "host", required_argument, NULL, 'H' },
 		{ "status", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "offload", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_command *cmd = cli_find("tunnel");
@@ -76,7 +77,7 @@ int cmd_tunnel(int argc, char **argv)
 	int ch, rc;
 
 	while ((ch = cli_getopt(cmd, argc, argv,
-				"+sr:t:d:p:P:b:k:n:A:C:K:c:o:O:R:z:m:w:x:X:L:u:g:e:H:S:v",
+				"+sr:t:d:p:P:b:k:n:A:C:K:c:o:O:R:z:m:w:x:X:L:u:g:e:H:S:vF",
 				longopts)) != -1) {
 		switch (ch) {
 		case 's': cfg.server = true; break;
@@ -98,6 +99,7 @@ int cmd_tunnel(int argc, char **argv)
 		case 'H': cfg.host = optarg; break;
 		case 'S': cfg.status_path = optarg; break;
 		case 'v': cfg.verbose = true; break;
+		case 'F': cfg.offload = true; break;
 		case 'R':
 			if (cfg.nroutes == TUNNEL_MAX_ROUTES)
 				return cli_usage_error(cmd, "at most %d --route",

@@ -109,6 +109,8 @@ static int spawn(struct lab *lab, const struct lab_host *h, const char **extra,
 		argv[n++] = "--keylog";
 		argv[n++] = keylog;
 	}
+	if (lab->opts.offload)
+		argv[n++] = "--offload";	/* the fast mode, as the wires */
 	for (int i = 0; i < nextra && n < ARGV_MAX - 1; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;

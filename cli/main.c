@@ -49,8 +49,9 @@ static const struct cli_command commands[] = {
 	  "  -l, --lan               a LAN host behind office, which forwards\n"
 	  "  -6, --ipv6              IPv6 addresses too (else IPv6 is off)\n"
 	  "  -o, --offload           keep the wires' checksum and segmentation\n"
-	  "                          offloads (off by default: one skb is one\n"
-	  "                          packet at every step)\n"
+	  "                          offloads and run the VPN in its fast mode\n"
+	  "                          (tunnel --offload); off by default: one\n"
+	  "                          skb is one packet at every step\n"
 	  "  -k, --keylog            the daemons write their TLS secrets to the\n"
 	  "                          run dir, and tunlab trace embeds them, so\n"
 	  "                          Wireshark shows the control channel\n"
@@ -191,6 +192,10 @@ static const struct cli_command commands[] = {
 	  "  -H, --host NAME         lab host name in events ($TUNLAB_HOST)\n"
 	  "  -S, --status FILE       rewrite the counters there every second\n"
 	  "  -v, --verbose           show the control channel's messages\n"
+	  "  -F, --offload           fast mode: the tun hands over 64 KB TCP\n"
+	  "                          super-packets (TSO), cut into segments\n"
+	  "                          here and sent with UDP GSO; received ones\n"
+	  "                          are merged again (docs/wire-format.md)\n"
 	  "\n"
 	  "SIGUSR1 prints the counters; SIGINT/SIGTERM stop (with counters).\n",
 	  cmd_tunnel, CMD_NEEDS_ROOT },

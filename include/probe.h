@@ -16,7 +16,7 @@
 #include "event.h"
 
 #define TL_PROBE_MAGIC		0x424c5054u	/* "TPLB" in memory */
-#define TL_PROBE_VERSION	1
+#define TL_PROBE_VERSION	2
 #define TL_PROBE_SNAP		256	/* bytes a probe carries at most */
 #define TL_PROBE_SOCK_NAME	"probe.sock"	/* in the lab's run dir */
 #define TL_PROBE_ENV		"TUNLAB_PROBE"	/* path, for apps and daemons */
@@ -49,7 +49,18 @@ struct tl_probe {
 	uint32_t peer_id;	/* tunnel header fields (steps 5, 5') */
 	uint32_t packet_id;
 	uint8_t key_id;
-	uint8_t pad[7];
+	uint8_t pad;
+	/* The tunnel's fast mode (tunnel --offload) reads and writes GSO
+	 * super-packets: one 64 KB TCP packet at step 4 that the daemon cuts
+	 * into MTU-sized segments before step 5, and segments that it merges
+	 * after step 5' into one super-packet for step 4'.  A super-packet's
+	 * own event (step 4 or 4') has TL_EVENT_F_GSO in flags and the number
+	 * of segments in segs; a segment's event (step 5 or 5') names the
+	 * super-packet's digest in parent.  Zero everywhere else. */
+	uint16_t flags;		/* TL_EVENT_F_GSO */
+	uint16_t segs;		/* segments of a super-packet */
+	uint16_t pad2;
+	uint64_t parent;	/* digest of the super-packet, or 0 */
 	char host[TL_HOST_MAX];
 	char dev[TL_DEV_MAX];	/* tun device, or the app's name */
 	char detail[TL_DETAIL_MAX];

@@ -108,6 +108,13 @@ static void print_stats(const struct tunnel *t, FILE *out)
 	fprintf(out, "keepalives %" PRIu64 "\nhandshakes %" PRIu64
 		"\nrekeys %" PRIu64 "\nfloats %" PRIu64 "\n", s->keepalives,
 		s->handshakes, s->rekeys, s->floats);
+	if (t->cfg->offload)
+		fprintf(out, "super_read %" PRIu64 " packets %" PRIu64
+			" segments\nsuper_written %" PRIu64 " packets %" PRIu64
+			" segments\nudp_gso_sends %" PRIu64
+			"\nudp_gro_receives %" PRIu64 "\n", s->super_rx,
+			s->super_rx_segs, s->super_tx, s->super_tx_segs,
+			s->udp_gso_sends, s->udp_gro_msgs);
 	for (unsigned int r = 1; r < TUNNEL_DROP_MAX; r++)
 		if (s->drops[r])
 			fprintf(out, "drop %" PRIu64 " %s\n", s->drops[r],
@@ -617,6 +624,14 @@ static int setup(struct tunnel *t, char *err)
 	t->rx = calloc(BATCH, PKT_ROOM);
 	t->tx = calloc(BATCH, PKT_ROOM);
 	t->scratch = malloc(PKT_ROOM);
+	if (cfg->offload) {
+		t->gso_out = malloc(GSO_OUT_ROOM);
+		t->gro.buf = malloc(OFFLOAD_GRO_ROOM);
+		if (!t->gso_out || !t->gro.buf) {
+			snprintf(err, TUNNEL_ERRBUF, "out of memory");
+			return -ENOMEM;
+		}
+	}
 	t->loop = evloop_new();
 	if (!t->peers || !t->rx || !t->tx || !t->scratch || !t->loop) {
 		snprintf(err, TUNNEL_ERRBUF, "out of memory");
@@ -649,7 +664,8 @@ static int setup(struct tunnel *t, char *err)
 			 cfg->probe_path, strerror(-rc));
 		return rc;
 	}
-	rc = device_open(&t->dev, cfg->dev, cfg->tap, derr);
+	rc = device_open(&t->dev, cfg->dev, cfg->tap, cfg->offload,
+			 derr);
 	if (rc)
 		goto out_dev;
 	snprintf(t->probes.dev, sizeof(t->probes.dev), "%s", t->dev.ifname);
@@ -752,6 +768,8 @@ static void teardown(struct tunnel *t)
 	control_pool_free(t->pool);
 	evloop_free(t->loop);
 	free(t->scratch);
+	free(t->gso_out);
+	free(t->gro.buf);
 	free(t->tx);
 	free(t->rx);
 	free(t->peers);

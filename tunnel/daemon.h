@@ -13,6 +13,7 @@
 #include "crypto.h"
 #include "device.h"
 #include "evloop.h"
+#include "offload.h"
 #include "peers.h"
 #include "probes.h"
 #include "tunnel.h"
@@ -21,6 +22,19 @@
 #define TUN_READS	64	/* packets read from the tun per wakeup */
 #define PKT_ROOM	(TL_WIRE_HDR_LEN + 65535)	/* headroom + packet */
 #define MAX_CTL		32	/* control connections at once */
+/* Fast mode: a super-packet's datagrams, side by side for one UDP GSO send:
+ * its payload plus, per segment, a tunnel header and copied headers. */
+#define GSO_OUT_ROOM	(65536 + OFFLOAD_MAX_SEGS * (TL_WIRE_HDR_LEN + 160))
+
+/* Fast mode, on the way in: a decrypted segment waiting in gro, whose
+ * step-5' event is sent when its super-packet is known (probes.h). */
+struct rx_note {
+	uint64_t ts_ns;
+	const uint8_t *pkt;		/* in an rx buffer, valid for the round */
+	size_t len;
+	struct crypto_info info;
+	char from[64];
+};
 
 struct tunnel;
 
@@ -71,6 +85,16 @@ struct tunnel {
 	struct peer *tx_peer[BATCH];
 	int ntx;
 	uint8_t *scratch;		/* PKT_ROOM: a plaintext sent to several */
+
+	/* Fast mode (cfg->offload): cut super-packets, sent with UDP GSO;
+	 * datagrams received with UDP GRO; segments merged for the tun. */
+	uint8_t *gso_out;		/* GSO_OUT_ROOM */
+	bool udp_gso;			/* the socket takes UDP_SEGMENT */
+	uint16_t rx_gso[BATCH];		/* UDP GRO segment size per message */
+	char rx_cmsg[BATCH][64];
+	struct gro gro;
+	struct rx_note notes[OFFLOAD_GRO_MAX_SEGS];	/* gro's segments */
+	int nnotes;
 
 	/* Log lines about drops: at most one a second per reason. */
 	uint64_t log_next_ns[TUNNEL_DROP_MAX];

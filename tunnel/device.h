@@ -18,14 +18,17 @@
 struct tun_device {
 	int fd;			/* read/write packets here; -1 when closed */
 	bool tap;		/* Ethernet frames instead of IP packets */
+	bool offload;		/* fast mode: virtio_net_hdr, TSO (offload.h) */
 	char ifname[IFNAMSIZ];	/* as the kernel named it */
 	unsigned int mtu;
 };
 
 /* Create (or attach to) device name, tun or tap, without the packet
- * information header (IFF_NO_PI), non-blocking.  0 or a negative errno. */
+ * information header (IFF_NO_PI), non-blocking; with offload, every packet
+ * comes and goes behind a virtio_net_hdr and may be a TCP super-packet
+ * (the fast mode).  0 or a negative errno. */
 int device_open(struct tun_device *dev, const char *name, bool tap,
-		char *err);
+		bool offload, char *err);
 
 /* Set the MTU, bring it up, add addr/prefix (IPv4 or IPv6, may be NULL). */
 int device_configure(struct tun_device *dev, unsigned int mtu,

@@ -42,17 +42,34 @@ static void tag_hex(char *out, const uint8_t tag[TL_WIRE_TAG_LEN])
 	snprintf(out, 9, "%02x%02x%02x%02x", tag[0], tag[1], tag[2], tag[3]);
 }
 
-void probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt, size_t len)
+/* Mark a super-packet's event. */
+static void set_gso(struct tl_probe *ev, unsigned int segs)
+{
+	if (segs > 1) {
+		ev->flags = TL_EVENT_F_GSO;
+		ev->segs = (uint16_t)segs;
+	}
+}
+
+uint64_t probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt,
+			 size_t len, unsigned int segs)
 {
 	struct tl_probe ev = { 0 };
 
 	if (!probe_pub_wanted(&p->pub))
-		return;
+		return 0;
 	ev.digest = inner_digest(p, pkt, len);
-	snprintf(ev.detail, sizeof(ev.detail), "read %zu bytes from %s",
-		 len, p->dev);
+	set_gso(&ev, segs);
+	if (segs > 1)
+		snprintf(ev.detail, sizeof(ev.detail), "read %zu bytes from "
+			 "%s: a super-packet of %u segments", len, p->dev,
+			 segs);
+	else
+		snprintf(ev.detail, sizeof(ev.detail), "read %zu bytes from "
+			 "%s", len, p->dev);
 	publish(p, &ev, TL_STEP_DAEMON_READ, TL_PROBE_TUN_READ, pkt, len,
 		p->tap ? TL_LINK_ETH : TL_LINK_IP);
+	return ev.digest;
 }
 
 uint64_t probes_digest(const struct tunnel_probes *p, const uint8_t *pkt,
@@ -62,8 +79,8 @@ uint64_t probes_digest(const struct tunnel_probes *p, const uint8_t *pkt,
 }
 
 void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
-		    const struct crypto_info *info, const uint8_t *dgram,
-		    const char *to)
+		    uint64_t parent, const struct crypto_info *info,
+		    const uint8_t *dgram, const char *to)
 {
 	struct tl_probe ev = { 0 };
 	char tag[9];
@@ -71,6 +88,7 @@ void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
 	if (!probe_pub_wanted(&p->pub))
 		return;
 	ev.digest = digest;
+	ev.parent = parent;
 	set_keys(&ev, info);
 	tag_hex(tag, info->tag);
 	snprintf(ev.detail, sizeof(ev.detail), "key %u peer %u pid %u "
@@ -83,9 +101,10 @@ void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
 }
 
 void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
-		    const struct crypto_info *info, const char *from)
+		    const struct crypto_info *info, const char *from,
+		    uint64_t ts_ns, uint64_t parent)
 {
-	struct tl_probe ev = { 0 };
+	struct tl_probe ev = { .ts_ns = ts_ns, .parent = parent };
 	char tag[9];
 
 	if (!probe_pub_wanted(&p->pub))
@@ -100,18 +119,25 @@ void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
 		p->tap ? TL_LINK_ETH : TL_LINK_IP);
 }
 
-void probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
-		      size_t len, uint64_t ts_ns)
+uint64_t probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
+			  size_t len, uint64_t ts_ns, unsigned int segs)
 {
 	struct tl_probe ev = { .ts_ns = ts_ns };
 
 	if (!probe_pub_wanted(&p->pub))
-		return;
+		return 0;
 	ev.digest = inner_digest(p, pkt, len);
-	snprintf(ev.detail, sizeof(ev.detail), "write %zu bytes to %s", len,
-		 p->dev);
+	set_gso(&ev, segs);
+	if (segs > 1)
+		snprintf(ev.detail, sizeof(ev.detail), "write %zu bytes to %s:"
+			 " %u segments merged into a super-packet", len,
+			 p->dev, segs);
+	else
+		snprintf(ev.detail, sizeof(ev.detail), "write %zu bytes to %s",
+			 len, p->dev);
 	publish(p, &ev, TL_STEP_DAEMON_WRITE, TL_PROBE_TUN_WRITE, pkt, len,
 		p->tap ? TL_LINK_ETH : TL_LINK_IP);
+	return ev.digest;
 }
 
 void probes_drop(struct tunnel_probes *p, unsigned int step,

@@ -21,9 +21,11 @@ struct tunnel_probes {
 	bool tap;
 };
 
-/* Step 4: read() on the tun returned len bytes at pkt. */
-void probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt,
-		     size_t len);
+/* Step 4: read() on the tun returned len bytes at pkt: one packet, or in
+ * the fast mode a super-packet of segs segments (segs > 1).  Returns the
+ * packet's digest, the parent of its segments' step-5 events. */
+uint64_t probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt,
+			 size_t len, unsigned int segs);
 
 /* Whether the next event would reach a tracer (see probe_pub_wanted): the
  * data path asks once per packet, before any work for the probes. */
@@ -38,18 +40,24 @@ uint64_t probes_digest(const struct tunnel_probes *p, const uint8_t *pkt,
 		       size_t len);
 
 /* Step 5: the packet with that digest left as the encrypted datagram at
- * dgram (info->len bytes: header, tag, ciphertext), to the address to. */
+ * dgram (info->len bytes: header, tag, ciphertext), to the address to;
+ * parent is the digest of the super-packet it was cut from, or 0. */
 void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
-		    const struct crypto_info *info, const uint8_t *dgram,
-		    const char *to);
+		    uint64_t parent, const struct crypto_info *info,
+		    const uint8_t *dgram, const char *to);
 
-/* Step 5': a datagram from `from` authenticated and decrypted to pkt. */
+/* Step 5': a datagram from `from` authenticated and decrypted to pkt at
+ * ts_ns (0: now); parent is the digest of the super-packet it was merged
+ * into, or 0. */
 void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
-		    const struct crypto_info *info, const char *from);
+		    const struct crypto_info *info, const char *from,
+		    uint64_t ts_ns, uint64_t parent);
 
-/* Step 4': write() of len bytes at pkt to the tun, begun at ts_ns. */
-void probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
-		      size_t len, uint64_t ts_ns);
+/* Step 4': write() of len bytes at pkt to the tun, begun at ts_ns: one
+ * packet, or a super-packet merged from segs segments.  Returns its
+ * digest. */
+uint64_t probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
+			  size_t len, uint64_t ts_ns, unsigned int segs);
 
 /* A drop at step (enum tl_step_id) for reason; info and bytes may be
  * NULL/0. */

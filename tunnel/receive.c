@@ -4,9 +4,13 @@
  * is checked for type and exact length, routed to its peer by peer-id,
  * authenticated and decrypted in place, checked against the replay window
  * and the peer's own addresses, and written to the tun (step 4'), one
- * write() per packet.
+ * write() per packet.  In the fast mode one message may hold several
+ * datagrams (UDP GRO), and consecutive TCP segments of a flow are merged
+ * into one super-packet for the tun (offload.h).
  */
 #include <errno.h>
+#include <netinet/udp.h>
+#include <sys/uio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,16 +37,96 @@ static void check_float(struct tunnel *t, struct peer *p,
 	p->remote_len = len;
 }
 
-/* Write a decrypted packet to the tun (step 4'). */
-static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len)
+/* Step 5' of a packet whose event waited (fast mode) or is due now. */
+static void publish_note(struct tunnel *t, const struct rx_note *note,
+			 uint64_t parent)
+{
+	if (note)
+		probes_decrypt(&t->probes, note->pkt, note->len, &note->info,
+			       note->from, note->ts_ns, parent);
+}
+
+/* Fast mode: one packet to the tun behind its virtio_net_hdr. */
+static bool write_vnet(struct tunnel *t, const struct virtio_net_hdr *vh,
+		       const uint8_t *pkt, size_t len)
+{
+	struct iovec iov[2] = {
+		{ (void *)vh, OFFLOAD_VNET_LEN }, { (void *)pkt, len },
+	};
+
+	return writev(t->dev.fd, iov, 2) == (ssize_t)(OFFLOAD_VNET_LEN + len);
+}
+
+/* Fast mode: write out what gro holds (step 4'), then the step-5' events
+ * of its segments, now that the super-packet they joined is known. */
+static void gro_flush(struct tunnel *t)
+{
+	bool probe = probes_on(&t->probes);
+	uint64_t ts = probe ? tl_now_ns() : 0, parent = 0;
+	unsigned int segs = t->gro.segs;
+	struct virtio_net_hdr vh;
+	size_t len;
+
+	if (!t->gro.len)
+		return;
+	len = gro_finish(&t->gro, &vh);
+	if (!write_vnet(t, &vh, t->gro.buf, len)) {
+		tunnel_drop(t, DROP_TUN_WRITE, TL_STEP_DAEMON_WRITE, NULL,
+			    t->gro.buf, len, NULL);
+	} else {
+		t->stats.tun_tx += segs;
+		t->stats.tun_tx_bytes += len;
+		if (segs > 1) {
+			t->stats.super_tx++;
+			t->stats.super_tx_segs += segs;
+		}
+		if (probe)
+			parent = probes_tun_write(&t->probes, t->gro.buf, len,
+						  ts, segs);
+	}
+	for (int i = 0; i < t->nnotes; i++)
+		publish_note(t, &t->notes[i], segs > 1 ? parent : 0);
+	t->nnotes = 0;
+	gro_reset(&t->gro);
+}
+
+/* Write a decrypted packet to the tun (step 4'); note is its step-5'
+ * event when that waits for the fast mode's merging, else NULL. */
+static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len,
+		   const struct rx_note *note)
 {
 	/* Step 4' is the moment the daemon hands the packet to the kernel:
 	 * stamped before the write, which may run the whole receive path. */
 	bool probe = probes_on(&t->probes);
 	uint64_t ts = probe ? tl_now_ns() : 0;
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_DATA_VALID,
+		.gso_type = VIRTIO_NET_HDR_GSO_NONE,
+	};
+	bool ok;
 
 	mss_clamp(pkt, len, t->dev.tap, t->dev.mtu);
-	if (write(t->dev.fd, pkt, len) != (ssize_t)len) {
+	if (t->dev.offload) {
+		enum gro_verdict v = gro_add(&t->gro, pkt, len, t->dev.tap);
+
+		if (v == GRO_FLUSH_FIRST) {
+			gro_flush(t);
+			v = gro_add(&t->gro, pkt, len, t->dev.tap);
+		}
+		if (v == GRO_MERGED) {
+			if (note)
+				t->notes[t->nnotes++] = *note;
+			return;
+		}
+		/* Not TCP data: after what gro holds, by itself; the AEAD
+		 * tag vouches for its checksum. */
+		gro_flush(t);
+		publish_note(t, note, 0);
+		ok = write_vnet(t, &vh, pkt, len);
+	} else {
+		ok = write(t->dev.fd, pkt, len) == (ssize_t)len;
+	}
+	if (!ok) {
 		tunnel_drop(t, DROP_TUN_WRITE, TL_STEP_DAEMON_WRITE, NULL, pkt,
 			    len, NULL);
 		return;
@@ -50,13 +134,13 @@ static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len)
 	t->stats.tun_tx++;
 	t->stats.tun_tx_bytes += len;
 	if (probe)
-		probes_tun_write(&t->probes, pkt, len, ts);
+		probes_tun_write(&t->probes, pkt, len, ts, 1);
 }
 
 /* On the server, a packet from client p: check its source, and in TAP mode
  * switch it to another client when it is for one. */
 static void server_deliver(struct tunnel *t, struct peer *p, uint8_t *pkt,
-			   size_t len)
+			   size_t len, const struct rx_note *note)
 {
 	enum peer_verdict v;
 	struct peer *to;
@@ -64,6 +148,7 @@ static void server_deliver(struct tunnel *t, struct peer *p, uint8_t *pkt,
 
 	v = peers_check_source(t->peers, p, pkt, len, t->dev.tap);
 	if (v != PEER_OK) {
+		publish_note(t, note, 0);
 		tunnel_drop(t, v == PEER_SPOOFED ? DROP_SPOOFED :
 			    DROP_INNER_MALFORMED, TL_STEP_DAEMON_WRITE, NULL,
 			    pkt, len, &p->remote);
@@ -74,6 +159,7 @@ static void server_deliver(struct tunnel *t, struct peer *p, uint8_t *pkt,
 	if (t->dev.tap && peers_route(t->peers, pkt, len, true, &to,
 				       &flood) == PEER_OK) {
 		if (to && to != p) {
+			publish_note(t, note, 0);
 			mss_clamp(pkt, len, true, t->dev.mtu);
 			send_copy_to_peer(t, to, pkt, len);
 			return;
@@ -81,7 +167,7 @@ static void server_deliver(struct tunnel *t, struct peer *p, uint8_t *pkt,
 		if (flood)
 			send_flood(t, pkt, len, p);
 	}
-	to_tun(t, pkt, len);
+	to_tun(t, pkt, len, note);
 }
 
 /* One datagram of len bytes in buf from `from`. */
@@ -90,6 +176,7 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 			     socklen_t from_len)
 {
 	struct crypto_info info = { 0 };
+	struct rx_note note, *pending = NULL;
 	enum crypto_verdict v;
 	struct crypto_hdr h;
 	struct peer *p;
@@ -119,17 +206,51 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 	p->rx_bytes += len;
 	if (probes_on(&t->probes)) {
 		addr_fmt(from, who, sizeof(who));
-		probes_decrypt(&t->probes, buf + TL_WIRE_HDR_LEN, pt_len,
-			       &info, who);
+		if (t->dev.offload && pt_len) {
+			/* Sent once gro says which super-packet it joins. */
+			note = (struct rx_note){
+				.ts_ns = tl_now_ns(), .info = info,
+				.pkt = buf + TL_WIRE_HDR_LEN, .len = pt_len,
+			};
+			memcpy(note.from, who, sizeof(note.from));
+			pending = &note;
+		} else {
+			probes_decrypt(&t->probes, buf + TL_WIRE_HDR_LEN,
+				       pt_len, &info, who, 0, 0);
+		}
 	}
 	if (pt_len == 0) {
 		t->stats.keepalives++;
 		return;
 	}
 	if (t->cfg->server)
-		server_deliver(t, p, buf + TL_WIRE_HDR_LEN, pt_len);
+		server_deliver(t, p, buf + TL_WIRE_HDR_LEN, pt_len, pending);
 	else
-		to_tun(t, buf + TL_WIRE_HDR_LEN, pt_len);
+		to_tun(t, buf + TL_WIRE_HDR_LEN, pt_len, pending);
+}
+
+/* Message i of a batch: one datagram, or with UDP GRO several of the
+ * same size (the last may be shorter) side by side. */
+static void receive_gro(struct tunnel *t, int i)
+{
+	struct msghdr *mh = &t->rx_msg[i].msg_hdr;
+	size_t len = t->rx_msg[i].msg_len, seg = len;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
+	     cm = CMSG_NXTHDR(mh, cm)) {
+		int v;
+
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+			memcpy(&v, CMSG_DATA(cm), sizeof(v));
+			if (v > 0)
+				seg = (size_t)v;
+		}
+	}
+	t->stats.udp_gro_msgs += seg < len;
+	for (size_t off = 0; off < len; off += seg)
+		receive_datagram(t, t->rx[i] + off,
+				 len - off < seg ? len - off : seg,
+				 &t->rx_addr[i], mh->msg_namelen);
 }
 
 void receive_from_udp(struct tunnel *t)
@@ -147,6 +268,11 @@ void receive_from_udp(struct tunnel *t)
 				.msg_namelen = sizeof(t->rx_addr[i]),
 				.msg_iov = &t->rx_iov[i], .msg_iovlen = 1,
 			};
+			if (t->dev.offload) {
+				t->rx_msg[i].msg_hdr.msg_control = t->rx_cmsg[i];
+				t->rx_msg[i].msg_hdr.msg_controllen =
+					sizeof(t->rx_cmsg[i]);
+			}
 		}
 		n = recvmmsg(t->udp_fd, t->rx_msg, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
@@ -162,10 +288,9 @@ void receive_from_udp(struct tunnel *t)
 					    t->rx_msg[i].msg_len, &t->rx_addr[i]);
 				continue;
 			}
-			receive_datagram(t, t->rx[i], t->rx_msg[i].msg_len,
-					 &t->rx_addr[i],
-					 t->rx_msg[i].msg_hdr.msg_namelen);
+			receive_gro(t, i);
 		}
+		gro_flush(t);	/* before the next batch reuses the buffers */
 		send_flush(t);
 		if (n < BATCH)
 			break;

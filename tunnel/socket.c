@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The data channel's UDP socket: see daemon.h. */
 #include <errno.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -61,6 +62,17 @@ int socket_open(struct tunnel *t, char *err)
 			 strerror(errno));
 		close(fd);
 		return rc;
+	}
+	if (cfg->offload) {
+		/* Fast mode: many datagrams per send (UDP_SEGMENT, tried per
+		 * send: a path without checksum offload refuses it) and per
+		 * receive (UDP_GRO: the kernel hands coalesced datagrams
+		 * over with their size). */
+		v = 1;
+		if (setsockopt(fd, SOL_UDP, UDP_GRO, &v, sizeof(v)))
+			tunnel_log(t, "UDP GRO unavailable (%s): one datagram "
+				   "per receive", strerror(errno));
+		t->udp_gso = true;
 	}
 	t->udp_fd = fd;
 	return 0;

@@ -12,6 +12,7 @@
  *   control.c  TLS 1.3 control channel, keys; pki.c the certificates
  *   peers.c    the server's clients; mss.c MSS clamping
  *   probes.c   events for the tracer
+ *   offload.c  the fast mode: cutting and merging TCP super-packets
  *   daemon.c   the event loop that ties them together
  */
 #ifndef TUNLAB_TUNNEL_H
@@ -51,6 +52,7 @@ struct tunnel_cfg {
 	const char *probe_path;		/* the lab's probe socket, or NULL */
 	const char *host;		/* lab host name for probe events */
 	const char *status_path;	/* counters rewritten here each second */
+	bool offload;			/* fast mode: TSO from the tun, UDP GSO/GRO */
 	bool verbose;
 };
 
@@ -78,6 +80,10 @@ struct tunnel_stats {
 	uint64_t tun_tx, tun_tx_bytes;		/* step 4': written to the tun */
 	uint64_t keepalives;
 	uint64_t handshakes, rekeys, floats;
+	/* Fast mode only: super-packets and the segments in them. */
+	uint64_t super_rx, super_rx_segs;	/* read from the tun, cut */
+	uint64_t super_tx, super_tx_segs;	/* merged, written to the tun */
+	uint64_t udp_gso_sends, udp_gro_msgs;	/* several datagrams each */
 	uint64_t drops[TUNNEL_DROP_MAX];
 };
 

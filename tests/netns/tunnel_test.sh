@@ -21,6 +21,12 @@
 #
 #   b  --dev-type tap: mobile 10.8.0.2 (tap) ---- office 10.8.0.1 (tap)
 #
+#   c  --offload --lan: the fast mode (TSO from the tun, UDP GSO/GRO) in
+#      mobile and office, and a classic-mode client started by hand in lan
+#      (certificate "classic"), all on office's one tun
+#
+#   d  --offload --dev-type tap: the fast mode with frames
+#
 # Safety: every packet is sent from inside a namespace of these labs
 # (tunlab exec); from the host namespace the test only reads files and runs
 # ip -n ... link/route show.  It removes only its own labs, by name, and
@@ -28,7 +34,7 @@
 set -u
 TUNLAB=${TUNLAB:-$(cd "$(dirname "$0")/../.." && pwd)/build/tunlab}
 RUN=/run/tunlab
-A=tlT$$a B=tlT$$b
+A=tlT$$a B=tlT$$b C=tlT$$c D=tlT$$d
 n=0 failed=0
 labs="" pids="" tmp=""
 
@@ -561,6 +567,76 @@ else
 	not_ok "tap: inject spoof-source: office counts 3 \"spoofed source\", a ping still passes"
 	diag "$(status "$B" office | grep '^drop')"
 fi
+
+# ---------------------------------------------------------------------
+# Labs c and d: the fast mode.  Bulk TCP must cross as super-packets: cut
+# on the sending side, merged on the receiving side, nothing dropped, and
+# a classic client must work beside fast ones.
+
+# fast_counters LAB FROM TO WHAT: FROM cut super-packets, TO merged some,
+# neither dropped anything (status files are rewritten every second).
+fast_counters() {
+	sleep 1.1
+	cut=$(counter "$1" "$2" super_read)
+	merged=$(counter "$1" "$3" super_written)
+	if [ "${cut:-0}" -gt 0 ] && [ "${merged:-0}" -gt 0 ] &&
+	   ! status "$1" "$2" | grep -q '^drop' &&
+	   ! status "$1" "$3" | grep -q '^drop'; then
+		ok "$4: $2 cut $cut super-packets into segments, $3 merged $merged, no drops"
+	else
+		not_ok "$4: $2 cuts super-packets, $3 merges segments, no drops"
+		diag "$(status "$1" "$2" | grep -e super -e udp_g -e '^drop'; status "$1" "$3" | grep -e super -e udp_g -e '^drop')" 12
+	fi
+}
+
+up "$C" --offload --lan
+idC=$(lab_id "$C")
+tdev=$(lab_dev "$C" mobile)
+tso=$(x "$C" mobile ethtool -k "$tdev" 2>&1 |
+	awk '$1 == "tcp-segmentation-offload:" { print $2 }')
+if [ "$tso" = on ]; then
+	ok "fast: $tdev takes TCP super-packets (TSO on)"
+else
+	not_ok "fast: $tdev takes TCP super-packets (TSO is '$tso')"
+fi
+check "fast: mobile pings office through the tunnel" ping_ok "$C" mobile 10.8.0.1
+tcp_nc "$C" mobile office 10.8.0.1 5000 fast
+tcp_nc "$C" office mobile 10.8.0.2 5000 fast
+udp_nc "$C" mobile office 10.8.0.1 5001 fast
+iperf "$C" office mobile 10.8.0.1 fast
+iperf "$C" mobile office 10.8.0.2 fast
+fast_counters "$C" mobile office "fast mobile -> office"
+fast_counters "$C" office mobile "fast office -> mobile"
+
+"$TUNLAB" pki --dir "$RUN/$C/pki" --client classic >/dev/null 2>&1 ||
+	not_ok "tunlab pki --client classic"
+cst="$RUN/$C/tunnel-classic.status"
+bg "$C" lan "$TUNLAB" tunnel --remote 172.16.1.1 --pki "$RUN/$C/pki" \
+	--name classic --dev "tl${idC}c-tun" --status "$cst" \
+	2>"$tmp/classic.log"
+cpid=$bgpid
+if retry 50 grep -q '^state ready' "$cst" 2>/dev/null; then
+	caddr=$(x "$C" lan ip -4 -o addr show dev "tl${idC}c-tun" |
+		awk '{ split($4, a, "/"); print a[1] }')
+	ok "a classic client in lan joins the fast server as $caddr"
+	check "classic client: lan pings office" ping_ok "$C" lan 10.8.0.1
+	tcp_nc "$C" lan office 10.8.0.1 5002 "classic -> fast"
+	tcp_nc "$C" office lan "$caddr" 5002 "fast -> classic"
+	iperf "$C" office lan 10.8.0.1 "classic -> fast"
+	iperf "$C" lan office "$caddr" "fast -> classic"
+else
+	not_ok "a classic client in lan joins the fast server"
+	diag "$(tail -3 "$tmp/classic.log")"
+fi
+kill "$cpid" 2>/dev/null
+reap "$cpid"
+
+up "$D" --offload --dev-type tap
+check "fast tap: mobile pings office through the tunnel" ping_ok "$D" mobile 10.8.0.1
+tcp_nc "$D" mobile office 10.8.0.1 5000 "fast tap"
+tcp_nc "$D" office mobile 10.8.0.2 5000 "fast tap"
+iperf "$D" office mobile 10.8.0.1 "fast tap"
+fast_counters "$D" mobile office "fast tap mobile -> office"
 
 echo "1..$n"
 exit $failed

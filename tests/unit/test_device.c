@@ -52,7 +52,7 @@ static void test_tun_carries_ip_packets(void **state)
 
 	(void)state;
 	NEED_ROOT();
-	assert_int_equal(device_open(&dev, "tlunit-tun", false, err), 0);
+	assert_int_equal(device_open(&dev, "tlunit-tun", false, false, err), 0);
 	assert_string_equal(dev.ifname, "tlunit-tun");
 	assert_int_equal(device_configure(&dev, 1448, "10.99.0.1", 24, err), 0);
 	assert_int_equal(dev.mtu, 1448);
@@ -118,7 +118,7 @@ static void test_tap_and_errors(void **state)
 
 	(void)state;
 	NEED_ROOT();
-	assert_int_equal(device_open(&dev, "tlunit-tap", true, err), 0);
+	assert_int_equal(device_open(&dev, "tlunit-tap", true, false, err), 0);
 	assert_true(dev.tap);
 	assert_int_equal(device_configure(&dev, 1434, "fd00:99::1", 64, err), 0);
 	assert_int_equal(rtnl_route_get("fd00:99::2", ifname, sizeof(ifname),
@@ -131,7 +131,8 @@ static void test_tap_and_errors(void **state)
 	assert_int_equal(device_configure(&dev, 1434, "10.1.2.3", 33, err),
 			 -EINVAL);
 	device_close(&dev);
-	assert_int_equal(device_open(&dev, "a-name-far-too-long", false, err),
+	assert_int_equal(device_open(&dev, "a-name-far-too-long", false, false,
+					 err),
 			 -ENAMETOOLONG);
 	assert_int_equal(rtnl_route_get("not-an-address", ifname,
 					sizeof(ifname), NULL, err), -EINVAL);
