@@ -55,6 +55,9 @@ int cmd_pki(int argc, char **argv);
 int cmd_steps(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_tunnel(int argc, char **argv);
+int cmd_ui(int argc, char **argv);
 int cmd_up(int argc, char **argv);
+int cmd_view(int argc, char **argv);
+int cmd_walk(int argc, char **argv);
 
 #endif

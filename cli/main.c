@@ -271,6 +271,62 @@ static const struct cli_command commands[] = {
 	  "It sends only from a lab's network namespace, never from the\n"
 	  "machine's own.\n",
 	  cmd_inject, 0 },
+	{ "view", "[--ascii] TRACE",
+	  "replay a trace in the terminal UI: path, packets, details",
+	  "Open a trace (tunlab trace writes them; labs/samples/ has two) in\n"
+	  "the terminal UI.  Needs no root.  Four screens:\n"
+	  "\n"
+	  "  path     mobile (client) left, office (server) right, user space\n"
+	  "           above, kernel below: one box per step with its counts,\n"
+	  "           the selected event's box highlighted, drops marked X\n"
+	  "  packets  number, time, what (inner src -> dst), progress over\n"
+	  "           the 14 points, latency, verdict\n"
+	  "  detail   the selected observation: step, host, time since the\n"
+	  "           step before, how it was tied, decoded headers, hex with\n"
+	  "           the bytes this step added highlighted, the explanation\n"
+	  "  stats    per step: counts, latency min/median/max; drops by\n"
+	  "           reason\n"
+	  "\n"
+	  "Keys: Right/Left one event, Down/Up one packet, space plays, +/-\n"
+	  "speed, / filters (pcap-filter syntax), g goes to a packet, Tab\n"
+	  "switches pane, s stats, ? lists every key, q back, Q quits.\n"
+	  "The status line says where you are: event 7/52  step 5 ...  on\n"
+	  "mobile.  NO_COLOR turns colours off.\n"
+	  "\n"
+	  "  -a, --ascii  ASCII only, no colour\n",
+	  cmd_view, 0 },
+	{ "ui", "[--lab NAME] [--ascii] [--no-kernel]",
+	  "watch a running lab live in the terminal UI",
+	  "Trace a running lab (tunlab up) as tunlab trace does, and show\n"
+	  "every packet in the terminal UI as it goes (the screens and keys\n"
+	  "of tunlab view).  The selection follows the newest event until you\n"
+	  "move; End follows again.  Space pauses the display: the tracer goes\n"
+	  "on and nothing is lost.  The stats screen shows what the sources\n"
+	  "lost.  Nothing is written to disk (tunlab trace records).\n"
+	  "\n"
+	  "  -L, --lab NAME   the lab (may be left out when only one runs)\n"
+	  "  -a, --ascii      ASCII only, no colour\n"
+	  "  -K, --no-kernel  without the kernel's tracepoints (tracefs)\n",
+	  cmd_ui, CMD_NEEDS_ROOT },
+	{ "walk", "[--dev-type tun|tap] [--lab NAME] [-o PREFIX] [--ascii]",
+	  "a guided walk of one packet through the seven steps and back",
+	  "Build a lab (or use --lab), send one UDP datagram, \"hello\n"
+	  "office\", from mobile's echo app to office through the tunnel,\n"
+	  "trace it, and stop at each of its 14 points: 7 out on mobile, 7\n"
+	  "back in on office.  Each stop explains the step in words and shows\n"
+	  "this packet's own values: device, route, packet id, bytes, the\n"
+	  "headers the step added.  Right goes on, Left goes back; the last\n"
+	  "stop recaps the trip and offers to export the trace (e).  The lab\n"
+	  "it built is removed on every way out (q, the end, Ctrl-C, a\n"
+	  "signal).\n"
+	  "\n"
+	  "  -t, --dev-type tun|tap  the VPN's device type (tun)\n"
+	  "  -L, --lab NAME          walk in this running lab instead (it is\n"
+	  "                          left running)\n"
+	  "  -o, --output PREFIX     where e exports: PREFIX.pcapng and\n"
+	  "                          PREFIX.txt (tunlab-walk-TYPE)\n"
+	  "  -a, --ascii             ASCII only, no colour\n",
+	  cmd_walk, CMD_NEEDS_ROOT },
 	{ "steps", "[STEP]", "explain the seven steps of a packet's trip",
 	  "Explain each step a packet takes through the VPN, out (1..7) and\n"
 	  "back in on the far host (7'..1'), or only STEP, e.g. 5 or 5'.\n",
