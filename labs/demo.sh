@@ -5,8 +5,8 @@
 # explains the seven steps, traces one UDP echo from mobile to office through
 # the tunnel (tunlab trace: every step on both hosts, with times), and
 # decodes the packet in clear on office's tun (step 3') and encrypted on its
-# wire (step 7').  Then it removes the lab.  (The guided walkthrough takes
-# over when the UI lands.)
+# wire (step 7').  On a terminal, the guided walkthrough (tunlab walk) runs
+# in the same lab first.  Then it removes the lab.
 set -eu
 TUNLAB=${1:-./build/tunlab}
 LAB=tldemo$$
@@ -53,6 +53,14 @@ echo "   type them yourself."
 echo
 "$TUNLAB" up --name "$LAB"
 pause
+if [ -t 0 ] && [ -t 1 ]; then
+	echo "== The guided walkthrough (tunlab walk): one datagram from mobile to"
+	echo "   office and back, stop by stop.  Right arrow goes on, Left goes"
+	echo "   back, ? lists the keys, q leaves it."
+	pause
+	"$TUNLAB" walk --lab "$LAB" || true
+	echo
+fi
 echo "== mobile sends one UDP datagram to office's echo server at 10.8.0.1,"
 echo "   through the tunnel; office sends it back.  We record office's tun"
 echo "   device and office's end of the wire meanwhile."
