@@ -84,7 +84,7 @@ int cmd_view(int argc, char **argv)
 	ui_free(u);
 	evloop_free(loop);
 	evstore_free(&s);
-	return rc < 0 ? EXIT_FAIL : EXIT_OK;
+	return ui_exit(rc < 0 ? EXIT_FAIL : EXIT_OK);
 }
 
 /* ---- the tracer in this process (ui, walk) ---------------------------- */
@@ -234,7 +234,7 @@ out:
 	ui_free(lv.ui);
 	evloop_free(loop);
 	evstore_free(&s);
-	return rc;
+	return ui_exit(rc);
 }
 
 /* ---- tunlab walk -------------------------------------------------------- */
@@ -560,5 +560,5 @@ out:
 	evloop_free(loop);
 	evstore_free(&s);
 	walk_cleanup();
-	return rc;
+	return ui_exit(rc);
 }

@@ -25,6 +25,7 @@ const int ui_nspeeds = sizeof(ui_speeds) / sizeof(ui_speeds[0]);
 
 /* The terminal state the signal handlers need: set while curses runs. */
 static volatile sig_atomic_t term_taken;
+static volatile sig_atomic_t stop_sig;	/* a stop asked for while running */
 static void (*fatal_hook)(int sig);
 static int wake_fd = -1;
 static struct sigaction old_winch;
@@ -38,9 +39,22 @@ void ui_restore_terminal(void)
 }
 
 /* A fatal or stopping signal: the terminal back, the caller's cleanup,
- * then the signal's own default action. */
+ * then the signal's own default action.  A stop (INT, TERM, HUP) while the
+ * loop runs only wakes it, so that the caller closes what it opened (the
+ * tracer's tracing instance) before ui_exit() ends it with the signal; a
+ * second one finds the default action. */
 static void on_fatal(int sig)
 {
+	if ((sig == SIGINT || sig == SIGTERM || sig == SIGHUP) &&
+	    wake_fd >= 0 && !stop_sig) {
+		int saved = errno;
+
+		stop_sig = sig;
+		if (write(wake_fd, "s", 1) < 0)
+			stop_sig = sig;	/* the pipe is full: it wakes anyway */
+		errno = saved;
+		return;
+	}
 	ui_restore_terminal();
 	if (fatal_hook)
 		fatal_hook(sig);
@@ -553,6 +567,10 @@ static void on_wake(struct evloop *l, int fd, unsigned int events, void *arg)
 	(void)events;
 	while (read(fd, buf, sizeof(buf)) > 0)
 		;
+	if (stop_sig) {
+		u->quit = true;
+		return;
+	}
 	/* KEY_RESIZE is waiting in getch's queue now. */
 	on_stdin(l, 0, 0, u);
 	u->dirty = true;
@@ -609,6 +627,15 @@ static void give_terminal(struct ui *u)
 	}
 	ui_restore_terminal();
 	u->curses = false;
+}
+
+int ui_exit(int rc)
+{
+	if (stop_sig) {
+		signal(stop_sig, SIG_DFL);
+		raise(stop_sig);
+	}
+	return rc;
 }
 
 int ui_run(struct ui *u, struct evloop *loop)

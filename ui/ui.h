@@ -63,10 +63,15 @@ void ui_free(struct ui *u);
 
 /* Catch SIGINT, SIGTERM, SIGHUP, SIGQUIT and the crash signals: restore
  * the terminal if the UI has it, call hook (may be NULL; it must be
- * async-signal-safe), then die of the signal as if not caught. */
+ * async-signal-safe), then die of the signal as if not caught.  A first
+ * INT, TERM or HUP while ui_run runs only ends the loop (see ui_exit). */
 void ui_catch_signals(void (*hook)(int sig));
 
 /* Give the terminal back (endwin); safe to call at any time, twice. */
 void ui_restore_terminal(void);
+
+/* After ui_run and the caller's cleanup: if a stop signal (INT, TERM,
+ * HUP) ended the loop, die of it now (the shell sees 128+N); else rc. */
+int ui_exit(int rc);
 
 #endif

@@ -48,4 +48,13 @@ check "the terminal is given back" "[ \"\$(tm display -p -t l '#{alternate_on}')
 
 check "the tracer's kernel instance is gone (pid ${pid:-?})" \
 	"[ -n '$pid' ] && ! ls /sys/kernel/tracing/instances 2>/dev/null | grep -q 'tunlab-$pid\$'"
+
+# Stopped by a signal: the tracer is closed before the process dies of it.
+start t 100 30 "'$TUNLAB' ui --lab '$LAB'"
+check "tunlab ui opens again" "wait_for t 'live: lab $LAB'"
+pid=$(pgrep -f "^$TUNLAB ui --lab $LAB\$" | head -1)
+[ -n "$pid" ] && kill -TERM "$pid"
+check "SIGTERM ends it by the signal (status 143)" "wait_for t 'UI-EXIT=143'"
+check "and its kernel instance is gone too (pid ${pid:-?})" \
+	"[ -n '$pid' ] && ! ls /sys/kernel/tracing/instances 2>/dev/null | grep -q 'tunlab-$pid\$'"
 exit $fail
