@@ -23,9 +23,9 @@
 #include "tracer.h"
 #include "ui.h"
 
-#define WALK_SETTLE_NS	500000000ull	/* after the echo: the reorder
+#define WALK_SETTLE_NS	500000000ull	/* after the chat: the reorder
 					 * window and late kernel events */
-#define WALK_ECHO_NS	8000000000ull	/* the echo's own time limit */
+#define WALK_CHAT_NS	8000000000ull	/* the chat's own time limit */
 
 /* --ascii, NO_COLOR and the mouse, as every UI command takes them. */
 static void ui_opts_init(struct ui_opts *o, enum ui_mode mode,
@@ -245,7 +245,7 @@ static struct {
 	char self[PATH_MAX];
 	char lab[LAB_NAME_MAX + 1];
 	volatile sig_atomic_t created;	/* we made the lab: remove it */
-	pid_t server;			/* the echo server, if running */
+	pid_t server;			/* the chat server, if running */
 } walk;
 
 /* Run this binary with args, its output to log (NULL: /dev/null); the
@@ -355,14 +355,15 @@ static void run_for(struct evloop *loop, uint64_t ns, pid_t pid, int *status)
 	}
 }
 
-/* The echo: a server on office, one datagram from mobile, traced. */
-static int walk_echo(struct evloop *loop, const char *to)
+/* The chat line, as in the seed's telnet: a chat server on office that
+ * answers each line, one line typed on mobile, traced. */
+static int walk_chat(struct evloop *loop, const char *to)
 {
 	char *srv[] = { walk.self, "exec", "--lab", walk.lab, "office", "--",
-			walk.self, "app", "echo", "--server", "--count", "1",
-			"--quiet", NULL };
+			walk.self, "app", "chat", "--server", "--echo",
+			"--count", "1", "--quiet", NULL };
 	char *cli[] = { walk.self, "exec", "--lab", walk.lab, "mobile", "--",
-			walk.self, "app", "echo", "--message", "hello office",
+			walk.self, "app", "chat", "--message", "hello office",
 			"--quiet", (char *)to, NULL };
 	int status = -1;
 	pid_t pid;
@@ -372,10 +373,10 @@ static int walk_echo(struct evloop *loop, const char *to)
 	 * events reach a new probe socket only after about a second (as
 	 * tunlab trace's tests wait before sending). */
 	run_for(loop, 1200000000ull, 0, NULL);
-	fprintf(stderr, "tunlab walk: mobile sends \"hello office\" to %s "
-		"(UDP echo), traced ...\n", to);
+	fprintf(stderr, "tunlab walk: mobile types \"hello office\" to %s "
+		"(chat over TCP), traced ...\n", to);
 	pid = spawn(cli, NULL);
-	run_for(loop, WALK_ECHO_NS, pid, &status);
+	run_for(loop, WALK_CHAT_NS, pid, &status);
 	if (status == -1) {
 		kill(pid, SIGTERM);
 		reap(pid);
@@ -384,7 +385,8 @@ static int walk_echo(struct evloop *loop, const char *to)
 	return status;
 }
 
-/* The echo's request: the packet mobile's echo app sent. */
+/* The chat line: the packet whose step 1 is mobile's chat app writing
+ * it (the handshake before it has no step 1: the kernel makes it). */
 static uint64_t walk_packet(const struct evstore *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -392,7 +394,7 @@ static uint64_t walk_packet(const struct evstore *s)
 
 		if (ev->pkt && ev->step == TL_STEP_APP_SEND &&
 		    ev->source == TL_SRC_APP && strcmp(ev->host, "mobile") == 0 &&
-		    strcmp(ev->dev, "echo") == 0)
+		    strcmp(ev->dev, "chat") == 0)
 			return ev->pkt;
 	}
 	return 0;
@@ -446,11 +448,13 @@ static void walk_intro(char *out, size_t n, const struct lab *lab,
 
 	snprintf(out, n, "Lab %s runs two hosts in network namespaces: mobile "
 		 "(the VPN client) and office (the VPN server), joined by a "
-		 "wire; the VPN uses %s devices (%s). mobile's echo app sent "
-		 "one UDP datagram, \"hello office\", to %s port 7 through the "
-		 "tunnel, and the tracer recorded it at every point it could "
-		 "see. We follow that datagram (packet %" PRIu64 "): seven "
-		 "steps out on mobile, then seven back in on office.",
+		 "wire; the VPN uses %s devices (%s). On mobile a chat app, "
+		 "like the telnet of old, connected to %s port 23 over TCP "
+		 "through the tunnel and typed one line, \"hello office\"; "
+		 "the tracer recorded it at every point it could see. We "
+		 "follow the TCP segment that carried the line (packet %"
+		 PRIu64 "): seven steps out on mobile, then seven back in on "
+		 "office.",
 		 lab->name, tap ? "TAP" : "TUN", tap ?
 		 "Ethernet frames, so ARP crosses the tunnel too" :
 		 "bare IP packets", to, pkt);
@@ -527,8 +531,8 @@ int cmd_walk(int argc, char **argv)
 	lv.store = &s;
 	if (!loop || live_open(&lv, &lab, loop, true, "walk"))
 		goto out;
-	if (walk_echo(loop, to) != 0)
-		fprintf(stderr, "tunlab walk: the echo did not come back; "
+	if (walk_chat(loop, to) != 0)
+		fprintf(stderr, "tunlab walk: the chat line was not answered; "
 			"walking what was seen\n");
 	s.info.wall_offset_ns = tracer_wall_offset(lv.tracer);
 	tracer_close(lv.tracer);
@@ -538,8 +542,8 @@ int cmd_walk(int argc, char **argv)
 	pkt = walk_packet(&s);
 	fprintf(stderr, "tunlab walk: %zu events traced\n", s.n);
 	if (!pkt) {
-		fprintf(stderr, "tunlab walk: the echo's datagram was not "
-			"traced (%zu events seen)\n", s.n);
+		fprintf(stderr, "tunlab walk: the chat line was not traced "
+			"(%zu events seen)\n", s.n);
 		goto out;
 	}
 	snprintf(dflt, sizeof(dflt), "tunlab-walk-%s", dev_type);

@@ -310,10 +310,11 @@ static const struct cli_command commands[] = {
 	  cmd_ui, CMD_NEEDS_ROOT },
 	{ "walk", "[--dev-type tun|tap] [--lab NAME] [-o PREFIX] [--ascii]",
 	  "a guided walk of one packet through the seven steps and back",
-	  "Build a lab (or use --lab), send one UDP datagram, \"hello\n"
-	  "office\", from mobile's echo app to office through the tunnel,\n"
-	  "trace it, and stop at each of its 14 points: 7 out on mobile, 7\n"
-	  "back in on office.  Each stop explains the step in words and shows\n"
+	  "Build a lab (or use --lab), type one chat line, \"hello office\",\n"
+	  "from mobile to office's chat server over TCP through the tunnel\n"
+	  "(as the seed's telnet), trace it, and stop at each of the 14\n"
+	  "points of the segment that carried it: 7 out on mobile, 7 back in\n"
+	  "on office.  Each stop explains the step in words and shows\n"
 	  "this packet's own values: device, route, packet id, bytes, the\n"
 	  "headers the step added.  Right goes on, Left goes back; the last\n"
 	  "stop recaps the trip and offers to export the trace (e).  The lab\n"

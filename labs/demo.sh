@@ -54,8 +54,8 @@ echo
 "$TUNLAB" up --name "$LAB"
 pause
 if [ -t 0 ] && [ -t 1 ]; then
-	echo "== The guided walkthrough (tunlab walk): one datagram from mobile to"
-	echo "   office and back, stop by stop.  Right arrow goes on, Left goes"
+	echo "== The guided walkthrough (tunlab walk): one chat line typed on mobile"
+	echo "   crosses to office, stop by stop.  Right arrow goes on, Left goes"
 	echo "   back, ? lists the keys, q leaves it."
 	pause
 	"$TUNLAB" walk --lab "$LAB" || true

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # tunlab walk, driven in tmux with the right arrow only: it builds a lab,
-# sends one UDP echo through the tunnel, traces it, stops at each of the
+# types one chat line over TCP through the tunnel, traces it, stops at each of the
 # 14 points (7 out on mobile, 7 back in on office), recaps, exports, and
 # removes its lab at the end, on q, and when killed (SIGTERM).  TUN and
 # TAP.  Every packet stays inside the labs' namespaces.
@@ -61,7 +61,7 @@ for mode in tun tap; do
 	done <"$DIR/steps"
 	check "$mode: Right stops at each of the 14 points, out on mobile, in on office${bad:+:$bad}" \
 		'[ -z "$bad" ]'
-	check "$mode: every point of the echo was seen${unseen:+ (not seen:$unseen)}" \
+	check "$mode: every point of the chat line was seen${unseen:+ (not seen:$unseen)}" \
 		'[ -z "$unseen" ]'
 	keys "$mode" Right
 	check "$mode: then the recap" "wait_for $mode 'walk 16/16  recap'"
@@ -70,7 +70,7 @@ for mode in tun tap; do
 	keys "$mode" e
 	check "$mode: e exports the trace and its narrative" \
 		"wait_for $mode 'saved .*w-$mode.pcapng' && [ -s '$DIR/w-$mode.txt' ] &&
-		 '$TUNLAB' export --format jsonl '$DIR/w-$mode.pcapng' | grep -q '\"dev\":\"echo\"'"
+		 '$TUNLAB' export --format jsonl '$DIR/w-$mode.pcapng' | grep -q '\"dev\":\"chat\"'"
 	keys "$mode" Right
 	check "$mode: Right past the recap ends the walk (status 0)" \
 		"wait_for $mode 'UI-EXIT=0' 300"
