@@ -7,9 +7,12 @@
 #     losses every source counted.
 # Targets (issue 5): at 10,000 packets/s, loss <= 0.1 %; at full speed,
 # tracing on keeps >= 50 % of the untraced throughput, every loss counted.
+# Also the tracer's own CPU (utime+stime from /proc/PID/stat, in % of one
+# core) over each traced TCP run.
 # Usage: sudo bench/trace.sh [-t SECONDS] [-n REPEATS]
+# TUNLAB=PATH runs another build (e.g. a copy that a rebuild will not touch).
 set -u
-T=$(cd "$(dirname "$0")/.." && pwd)/build/tunlab
+T=${TUNLAB:-$(cd "$(dirname "$0")/.." && pwd)/build/tunlab}
 SECS=5 REPEATS=3
 while getopts t:n: o; do
 	case $o in
@@ -34,6 +37,36 @@ trap 'exit 1' INT TERM
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# busy_pct: how busy the CPUs were over the last half second (all of them).
+busy_pct() {
+	a=$(awk '/^cpu / {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
+	sleep 0.5
+	b=$(awk '/^cpu / {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " ")
+		d = (y[1] - x[1]) + (y[2] - x[2]); printf "%d", d ? 100 * (y[1] - x[1]) / d : 0}'
+}
+
+# probes_made: the probe events both daemons made so far (one per tun read,
+# UDP datagram sent or received, tun write), from their status files: the
+# tracer's count of those it received says how many the daemons could not
+# hand over (their socket was full: a loss too).
+probes_made() {
+	cat /run/tunlab/"$LAB"/tunnel-*.status 2>/dev/null | awk '
+		$1 == "tun_read" || $1 == "udp_sent" || $1 == "udp_received" ||
+		$1 == "tun_written" {s += $2} END {print s + 0}'
+}
+
+# probes_lost MADE0 MADE1 ERRFILE: made during the trace less received.
+probes_lost() {
+	got=$(sed -n 's/.* probe events received (\([0-9]*\) from the daemons).*/\1/p' "$3")
+	echo "$1 $2 ${got:-0}" | awk '{d = $2 - $1 - $3; print (d > 0 ? d : 0)}'
+}
+
+# cpu_ticks PID: utime + stime of a process, in clock ticks.
+cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 # tcp_gbits: one iperf3 TCP run through the tunnel, Gbit/s.
 tcp_gbits() {
 	"$T" exec --lab "$LAB" office -- iperf3 -s -1 >/dev/null 2>&1 &
@@ -47,19 +80,31 @@ print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] /
 }
 
 "$T" up --name "$LAB" --quiet >/dev/null 2>&1 || { echo "tunlab up failed" >&2; exit 1; }
-echo "bench/trace.sh: lab $LAB, $REPEATS repeats of $SECS s; $(nproc) CPUs"
+echo "bench/trace.sh: lab $LAB, $REPEATS repeats of $SECS s; $(nproc) CPUs; $("$T" version 2>/dev/null | head -1)"
+busy=$(busy_pct)
+if [ "$busy" -ge 10 ]; then
+	echo "WARNING: the CPUs are already ${busy}% busy before the run: other work shares this machine and the numbers will be noisy"
+fi
+HZ=$(getconf CLK_TCK)
 
 off="" on=""
 for i in $(seq "$REPEATS"); do
 	off="$off $(tcp_gbits)"
+	m0=$(probes_made)
 	"$T" trace --lab "$LAB" -w "$DIR/tcp.pcapng" --snaplen 200 --quiet \
 		--duration $((SECS + 3)) 2>"$DIR/tcp.err" &
 	tr=$!
 	pids="$pids $tr"
 	sleep 1
+	c0=$(cpu_ticks "$tr") t0=$(date +%s.%N)
 	on="$on $(tcp_gbits)"
+	c1=$(cpu_ticks "$tr") t1=$(date +%s.%N)
+	cpu=$(echo "$c0 $c1 $t0 $t1 $HZ" | awk '{printf "%.0f", 100 * ($2 - $1) / $5 / ($4 - $3)}')
 	wait "$tr"
-	echo "  #$i TCP off $(echo "$off" | awk '{print $NF}') Gbit/s, on $(echo "$on" | awk '{print $NF}') Gbit/s; $(tail -n 1 "$DIR/tcp.err" | sed 's/^tunlab trace: //')"
+	m1=$(probes_made)
+	echo "  #$i TCP off $(echo "$off" | awk '{print $NF}') Gbit/s, on $(echo "$on" | awk '{print $NF}') Gbit/s, tracer CPU ${cpu}%, probe events the daemons could not hand over $(probes_lost "$m0" "$m1" "$DIR/tcp.err") of $((m1 - m0)); $(tail -n 1 "$DIR/tcp.err" | sed 's/^tunlab trace: //')"
+	b=$(busy_pct)
+	[ "$b" -ge 10 ] && echo "  WARNING: CPUs ${b}% busy between runs: other work on the machine"
 done
 moff=$(echo "$off" | tr ' ' '\n' | grep . | median)
 mon=$(echo "$on" | tr ' ' '\n' | grep . | median)
@@ -67,6 +112,7 @@ ratio=$(echo "$mon $moff" | awk '{printf "%.2f", $1 / $2}')
 
 # 10,000 packets/s for SECS seconds, traced.
 count=$((10000 * SECS))
+m0=$(probes_made)
 "$T" trace --lab "$LAB" -w "$DIR/udp.pcapng" --snaplen 200 --quiet \
 	--duration $((SECS + 3)) 2>"$DIR/udp.err" &
 tr=$!
@@ -79,14 +125,16 @@ sleep 0.3
 "$T" exec --lab "$LAB" mobile -- "$T" app send --count "$count" --rate 10000 \
 	--size 64 --quiet 10.8.0.1 >/dev/null 2>&1
 wait "$tr"
+m1=$(probes_made)
+plost=$(probes_lost "$m0" "$m1" "$DIR/udp.err")
 summary=$(tail -n 1 "$DIR/udp.err")
 events=$(echo "$summary" | sed -n 's/.*: \([0-9]*\) events,.*/\1/p')
 lost=$(echo "$summary" | grep -o '[0-9]* frames (pcap)\|[0-9]* malformed\|[0-9]* late\|[0-9]* kernel events (tracefs' |
-	awk '{s += $1} END {print s + 0}')
+	awk -v p="$plost" '{s += $1} END {print s + p}')
 rate=$(echo "$events $SECS" | awk '{printf "%.0f", $1 / $2}')
 lossp=$(echo "$lost $events" | awk '{printf "%.4f", $2 ? 100 * $1 / ($1 + $2) : 0}')
 
 echo
 echo "TCP through the tunnel: untraced $moff Gbit/s, traced $mon Gbit/s: ratio $ratio (target >= 0.50)"
-echo "UDP at 10,000 packets/s: $events events ($rate/s), $lost lost: $lossp % (target <= 0.1 %)"
+echo "UDP at 10,000 packets/s: $events events ($rate/s), $lost lost ($plost of them probe events the daemons could not hand over): $lossp % (target <= 0.1 %)"
 echo "  $summary"

@@ -37,8 +37,14 @@ struct open_pkt {
 	char clear_host[TL_HOST_MAX];
 	int nheld;
 	struct tl_event *held[HOLD_MAX];	/* copies, bytes after each */
-	char what[256];		/* inner summary, once seen */
+	char what[256];		/* inner summary, made when printed */
 	bool what_inner;	/* what comes from the inner packet */
+	uint8_t what_link;	/* the bytes it is made from: kept, and */
+	uint16_t what_caplen;	/* decoded only for the line (at full */
+	uint32_t what_len;	/* speed, decoding each packet costs more */
+	uint8_t what_bytes[256];	/* than recording it) */
+	uint64_t group;		/* the unit it is a segment of, or 0 */
+	uint8_t group_basis;
 };
 
 /* A daemon's TLS key log, copied into the trace as it grows. */
@@ -66,7 +72,7 @@ struct trace_run {
 
 /* One line: the packet, then a mark per point (sending host's 1..7, then
  * the receiving host's 7'..1'). */
-static void print_packet(const struct open_pkt *p)
+static void print_packet(struct open_pkt *p)
 {
 	char marks[TL_STEP_COUNT * 2 + 4];
 	int n = 0;
@@ -80,9 +86,21 @@ static void print_packet(const struct open_pkt *p)
 		marks[n++] = ' ';
 	}
 	marks[n] = '\0';
+	if (p->what_caplen) {
+		struct dissect_summary sum;
+
+		dissect_packet(p->what_bytes, p->what_caplen, p->what_len,
+			       p->what_link, NULL, &sum);
+		if (sum.proto[0])
+			snprintf(p->what, sizeof(p->what), "%s %s -> %s %s",
+				 sum.proto, sum.src, sum.dst, sum.info);
+	}
 	printf("pkt %-6" PRIu64 " %s %6.3f ms  %s", p->pkt, marks,
 	       (double)(p->last_ns - p->first_ns) / 1e6,
 	       p->what[0] ? p->what : "(no packet bytes seen)");
+	if (p->group)
+		printf("  -- segment of packet %" PRIu64 " (%s)", p->group,
+		       tl_basis_name(p->group_basis));
 	/* A drop the packet went on after (a clone delivered, the original
 	 * freed) does not make it dropped: only a drop at its last point. */
 	if (p->clear_on_wire)
@@ -217,23 +235,27 @@ static void on_event(void *ctx, const struct tl_event *ev)
 		}
 	}
 	/* The inner packet (tun or daemon bytes) says best what it is; a
-	 * wire frame does when nothing else is seen. */
+	 * wire frame does when nothing else is seen.  Kept, decoded when the
+	 * line is printed. */
 	if (!p->what_inner && ev->caplen && ev->link != TL_LINK_NONE &&
 	    ev->link != TL_LINK_TUNNEL) {
 		bool inner = ev->step != TL_STEP_WIRE_OUT &&
 			     ev->step != TL_STEP_WIRE_IN;
-		struct dissect_summary sum;
 
-		if (inner || !p->what[0]) {
-			dissect_packet(ev->data, ev->caplen, ev->len, ev->link,
-				       NULL, &sum);
-			if (sum.proto[0]) {
-				snprintf(p->what, sizeof(p->what), "%s %s -> "
-					 "%s %s", sum.proto, sum.src, sum.dst,
-					 sum.info);
-				p->what_inner = inner;
-			}
+		if (inner || !p->what_caplen) {
+			p->what_caplen = (uint16_t)(ev->caplen <
+						    sizeof(p->what_bytes) ?
+						    ev->caplen :
+						    sizeof(p->what_bytes));
+			memcpy(p->what_bytes, ev->data, p->what_caplen);
+			p->what_len = ev->len;
+			p->what_link = ev->link;
+			p->what_inner = inner;
 		}
+	}
+	if (ev->group && !p->group) {
+		p->group = ev->group;
+		p->group_basis = ev->group_basis;
 	}
 }
 
@@ -294,6 +316,37 @@ static void on_signal(struct evloop *l, int fd, unsigned int events, void *arg)
 		evloop_stop(l);
 }
 
+/* The probe events the lab's daemons made so far (one per tun read, UDP
+ * datagram sent or received, tun write), from their status files (written
+ * once a second): less the trace's own count of those it received, about
+ * how many the daemons could not hand over (their socket was full). */
+static uint64_t daemon_probes_made(const struct lab *lab)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < lab->nhosts; i++) {
+		char path[LAB_DIR_MAX + 48], line[256], key[32];
+		unsigned long long v;
+		FILE *f;
+
+		if (!lab->hosts[i].tun_ifname[0])
+			continue;
+		snprintf(path, sizeof(path), "%s/" LAB_STATUS_FMT, lab->dir,
+			 lab->hosts[i].name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%31s %llu", key, &v) == 2 &&
+			    (!strcmp(key, "tun_read") || !strcmp(key, "udp_sent") ||
+			     !strcmp(key, "udp_received") ||
+			     !strcmp(key, "tun_written")))
+				sum += v;
+		fclose(f);
+	}
+	return sum;
+}
+
 /* The hosts the VPN runs on, with their devices. */
 static void lab_to_cfg(const struct lab *lab, struct tracer_cfg *cfg)
 {
@@ -338,6 +391,7 @@ int cmd_trace(int argc, char **argv)
 	char err[TRACER_ERRBUF], probe[LAB_DIR_MAX + 16], dflt[64];
 	double duration = 0;
 	struct tracer_stats st;
+	uint64_t made0, made1;
 	struct lab lab;
 	sigset_t sigs;
 	int ch, sfd, rc = EXIT_OK;
@@ -442,9 +496,11 @@ int cmd_trace(int argc, char **argv)
 	if (!r.quiet)
 		printf("%-10s %-31s  %-9s  %s\n", "packet", "points: 1..7 | 7'..1'",
 		       "latency", "what");
+	made0 = daemon_probes_made(&lab);
 	evloop_run(r.loop);
 
 	tracer_flush(r.tracer);
+	made1 = daemon_probes_made(&lab);
 	retire(&r, UINT64_MAX, true);
 	embed_keylogs(&r);
 	tracer_stats(r.tracer, &st);
@@ -465,6 +521,16 @@ int cmd_trace(int argc, char **argv)
 			"overruns); kernel: %" PRIu64 " events kept, %" PRIu64
 			" tied to packets, %" PRIu64 " not tied", st.kernel_lost,
 			st.kernel_events, st.kernel_joined, st.kernel_untied);
+	fprintf(stderr, "; %" PRIu64 " probe events received (%" PRIu64
+		" from the daemons); %" PRIu64 " segments tied to their write "
+		"or super-packet, %" PRIu64 " super-packets without their "
+		"segments", st.probe_events, st.daemon_probe_events,
+		st.segments_tied, st.super_untied);
+	if (made1 - made0 > st.daemon_probe_events)
+		fprintf(stderr, "; about %" PRIu64 " probe events the daemons "
+			"could not hand over (their socket was full; from "
+			"their status files, written once a second)",
+			made1 - made0 - st.daemon_probe_events);
 	fputc('\n', stderr);
 	if (tracefile_close(r.w, r.err)) {
 		fprintf(stderr, "tunlab trace: %s\n", r.err);

@@ -146,6 +146,8 @@ const char *tl_basis_name(enum tl_basis basis)
 		[TL_BASIS_TUNNEL_KEY] = "tunnel-key",
 		[TL_BASIS_SKB] = "skb",
 		[TL_BASIS_HEURISTIC] = "heuristic",
+		[TL_BASIS_SEQ_RANGE] = "seq-range",
+		[TL_BASIS_PARENT] = "parent",
 	};
 
 	return (unsigned int)basis < TL_BASIS_COUNT ? names[basis] : "?";

@@ -34,6 +34,10 @@ enum tl_basis {
 	TL_BASIS_TUNNEL_KEY,	/* (sender, peer-id, key-id, packet-id) */
 	TL_BASIS_SKB,		/* same skb address within its life */
 	TL_BASIS_HEURISTIC,	/* device, order and length */
+	TL_BASIS_SEQ_RANGE,	/* TCP sequence range: a segment of a write or
+				 * of a GSO super-packet (tracer/segjoin.h) */
+	TL_BASIS_PARENT,	/* the daemon named the super-packet a segment
+				 * was cut from or merged into (probe parent) */
 	TL_BASIS_COUNT,
 };
 
@@ -66,6 +70,13 @@ struct tl_event {
 	char host[TL_HOST_MAX];	/* lab host: "mobile" */
 	char dev[TL_DEV_MAX];	/* device, or the probe point's name */
 	char detail[TL_DETAIL_MAX];	/* short key values, may be empty */
+	/* One-to-many: the packet this one is a segment of, on this host
+	 * (the app's write it carries bytes of, a GSO super-packet it was cut
+	 * from or merged into), and how that was tied (group_basis, enum
+	 * tl_basis: seq-range or parent).  The group's own observations carry
+	 * TL_EVENT_F_GSO when it is a super-packet.  0: none. */
+	uint64_t group;
+	uint8_t group_basis;
 };
 
 const char *tl_source_name(enum tl_source src);

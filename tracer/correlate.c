@@ -24,10 +24,16 @@ struct slot {
 	uint64_t pkt;
 };
 
+struct group {
+	uint64_t unit;
+	uint8_t basis;
+};
+
 struct correlator {
 	struct slot map[MAP_COUNT][MAP_SLOTS];
 	uint16_t steps[PKT_SLOTS];	/* steps seen, by pkt % PKT_SLOTS */
 	uint64_t steps_of[PKT_SLOTS];	/* which pkt that entry is for */
+	struct group groups[PKT_SLOTS][2];	/* by direction, same slots */
 	uint64_t next;			/* the last number given */
 };
 
@@ -116,8 +122,38 @@ static uint16_t *steps_of(struct correlator *c, uint64_t pkt)
 	if (c->steps_of[i] != pkt) {
 		c->steps_of[i] = pkt;
 		c->steps[i] = 0;
+		memset(c->groups[i], 0, sizeof(c->groups[i]));
 	}
 	return &c->steps[i];
+}
+
+uint64_t corr_new_packet(struct correlator *c)
+{
+	uint64_t pkt = ++c->next;
+
+	steps_of(c, pkt);
+	return pkt;
+}
+
+/* The group entry of pkt in direction dir (the slot made pkt's). */
+static struct group *group_of(struct correlator *c, uint64_t pkt,
+			      enum tl_dir dir)
+{
+	steps_of(c, pkt);
+	return &c->groups[pkt % PKT_SLOTS][dir == TL_DIR_IN];
+}
+
+uint64_t corr_group(struct correlator *c, uint64_t pkt, enum tl_dir dir,
+		    uint8_t *basis)
+{
+	const struct group *g;
+
+	if (!pkt || c->steps_of[pkt % PKT_SLOTS] != pkt)
+		return 0;
+	g = &c->groups[pkt % PKT_SLOTS][dir == TL_DIR_IN];
+	if (basis)
+		*basis = g->basis;
+	return g->unit;
 }
 
 /* Whether pkt can take one more observation of step: it has not shown
@@ -126,6 +162,52 @@ static bool fits(struct correlator *c, uint64_t pkt, unsigned int step)
 {
 	return pkt && step < TL_STEP_COUNT &&
 	       !(*steps_of(c, pkt) & (1u << step));
+}
+
+/* Record the unit ev's packet is a segment of (from the keys), and stamp
+ * the one it has in ev's direction on ev. */
+static void set_group(struct correlator *c, struct tl_event *ev,
+		      const struct corr_keys *k)
+{
+	enum tl_dir dir = ev->step < TL_STEP_COUNT ? tl_steps[ev->step].dir :
+			  TL_DIR_OUT;
+	uint64_t unit = 0;
+	uint8_t basis = TL_BASIS_NONE;
+	struct group *g;
+
+	if (k->parent) {
+		/* The super-packet is seen before its segments on the way
+		 * out, after them on the way in: bind its digest now. */
+		unit = map_get(c, MAP_INNER, k->parent);
+		if (!unit) {
+			unit = corr_new_packet(c);
+			map_put(c, MAP_INNER, k->parent, unit);
+		}
+		basis = TL_BASIS_PARENT;
+	} else if (k->group) {
+		unit = k->group;
+		basis = k->group_basis;
+	}
+	g = group_of(c, ev->pkt, dir);
+	if (unit && unit != ev->pkt) {
+		g->unit = unit;
+		g->basis = basis;
+	}
+	ev->group = g->unit;
+	ev->group_basis = g->unit ? g->basis : TL_BASIS_NONE;
+}
+
+/* The super-packet of the segment tkey names, in step's direction, if it
+ * can take step; else 0. */
+static uint64_t super_of(struct correlator *c, uint64_t tkey,
+			 unsigned int step)
+{
+	uint64_t seg = map_get(c, MAP_TUNNEL, tkey), unit;
+
+	if (!seg || step >= TL_STEP_COUNT)
+		return 0;
+	unit = corr_group(c, seg, tl_steps[step].dir, NULL);
+	return unit && fits(c, unit, step) ? unit : 0;
 }
 
 uint64_t corr_assign(struct correlator *c, struct tl_event *ev,
@@ -139,7 +221,17 @@ uint64_t corr_assign(struct correlator *c, struct tl_event *ev,
 	bool unique = ev->source != TL_SRC_KERNEL;
 
 	ev->basis = TL_BASIS_NONE;
-	if (tkey && (pkt = map_get(c, MAP_TUNNEL, tkey)) &&
+	if (k->join && c->steps_of[k->join % PKT_SLOTS] == k->join &&
+	    (!unique || fits(c, k->join, step))) {
+		pkt = k->join;
+		ev->basis = TL_BASIS_SEQ_RANGE;
+	} else if (tkey && (ev->flags & TL_EVENT_F_GSO) &&
+		   (pkt = super_of(c, tkey, step)) != 0) {
+		/* A super-datagram (UDP GSO) shows its first datagram's
+		 * tunnel header: it carries that segment's super-packet. */
+		ev->basis = TL_BASIS_PARENT;
+		tkey = 0;	/* the key stays the segment's */
+	} else if (tkey && (pkt = map_get(c, MAP_TUNNEL, tkey)) &&
 	    (!unique || fits(c, pkt, step)))
 		ev->basis = TL_BASIS_TUNNEL_KEY;
 	else if (k->inner && (pkt = map_get(c, MAP_INNER, k->inner)) &&
@@ -156,5 +248,6 @@ uint64_t corr_assign(struct correlator *c, struct tl_event *ev,
 	map_put(c, MAP_INNER, k->inner, pkt);
 	map_put(c, MAP_PAYLOAD, k->payload, pkt);
 	ev->pkt = pkt;
+	set_group(c, ev, k);
 	return pkt;
 }

@@ -13,6 +13,16 @@
  * A key that points to a packet which already has the step being seen
  * starts a new packet instead: a retransmitted TCP segment or an echo
  * reply carries the same bytes as the packet before it.
+ *
+ * One-to-many: a packet may be a segment of a larger unit on a host (an
+ * app's write, a GSO super-packet).  The correlator remembers the unit of
+ * each packet for each direction (the sending host's, the receiving
+ * host's) and stamps it on every observation of the packet in that
+ * direction (tl_event.group, group_basis).  The unit comes from the caller
+ * (by TCP sequence range, tracer/segjoin.h) or from a daemon's segment
+ * event naming its super-packet's digest (parent): the packet bound to
+ * that digest, or a new number bound to it now when the segments come
+ * first (they are merged into it after step 5').
  */
 #ifndef TUNLAB_CORRELATE_H
 #define TUNLAB_CORRELATE_H
@@ -31,6 +41,12 @@ struct corr_keys {
 	uint8_t key_id;
 	uint32_t peer_id;
 	uint32_t packet_id;
+	uint64_t parent;	/* daemon: digest of the segment's super-packet */
+	uint64_t join;		/* a packet this observation is part of by
+				 * sequence range (a super-packet of a
+				 * write), tried first */
+	uint64_t group;		/* the unit this packet is a segment of */
+	uint8_t group_basis;	/* how: enum tl_basis */
 };
 
 struct correlator;
@@ -42,6 +58,14 @@ void corr_free(struct correlator *c);
  * ev->basis; ev->step must be set.  Returns the packet number. */
 uint64_t corr_assign(struct correlator *c, struct tl_event *ev,
 		     const struct corr_keys *k);
+
+/* A new packet number, for an observation tied to nothing (yet). */
+uint64_t corr_new_packet(struct correlator *c);
+
+/* The unit packet pkt is a segment of in direction dir, and how (basis
+ * may be NULL); 0 if none or forgotten. */
+uint64_t corr_group(struct correlator *c, uint64_t pkt, enum tl_dir dir,
+		    uint8_t *basis);
 
 /* How many packets have been numbered. */
 uint64_t corr_packets(const struct correlator *c);

@@ -102,6 +102,10 @@ static void jsonl_event(FILE *out, const struct evstore *s, size_t i)
 	json_member(out, "dev", ev->dev);
 	fprintf(out, ",\"pkt\":%" PRIu64, ev->pkt);
 	json_member(out, "basis", tl_basis_name(ev->basis));
+	if (ev->group) {
+		fprintf(out, ",\"group\":%" PRIu64, ev->group);
+		json_member(out, "group_basis", tl_basis_name(ev->group_basis));
+	}
 	fprintf(out, ",\"len\":%" PRIu32 ",\"caplen\":%" PRIu32, ev->len,
 		ev->caplen);
 	json_member(out, "link", tl_link_name(ev->link));
@@ -193,6 +197,11 @@ static void text_line(FILE *out, const struct evstore *s,
 		tl_source_name(ev->source), ev->dev);
 	if (ev->detail[0])
 		fprintf(out, ": %s", ev->detail);
+	if (ev->flags & TL_EVENT_F_GSO)
+		fputs(" [super-packet]", out);
+	if (ev->group)
+		fprintf(out, " [segment of packet %" PRIu64 ", by %s]", ev->group,
+			tl_basis_name(ev->group_basis));
 	if (ev->flags & TL_EVENT_F_DROP)
 		fputs(" [DROPPED]", out);
 	fputc('\n', out);

@@ -5,14 +5,36 @@
 
 #include "kjoin.h"
 
-#define RECENT		1024		/* tied observations remembered */
+#define RECENT		8192		/* tied observations remembered */
 #define PENDING		4096		/* kernel events waiting */
 #define SKBS		4096		/* live skbs and their packets */
+#define BUCKETS		4096		/* hash chains per index */
 #define DEV_WINDOW_NS	5000000ull	/* queue ... capture ... xmit */
 #define FIB_WINDOW_NS	3000000ull	/* lookup ... the frame it routed */
 #define APP_WINDOW_NS	3000000ull	/* syscall ... the packet it made */
+/* An skb's life ends at kfree_skb, or at consume_skb, which the tracer does
+ * not read (it fires for every skb of the machine): so a life also ends
+ * this long after the skb was last seen.  A lab's skb crosses in far less;
+ * its address, once freed, comes back within microseconds for another. */
+#define SKB_LIFE_NS	50000000ull
+
+/*
+ * Both sides are indexed by what a join compares, so that neither a frame
+ * nor a kernel event walks everything in its window (at full speed that is
+ * thousands of entries, for each of hundreds of thousands of events a
+ * second):
+ *   IX_DEV  device, direction, length (queue, transmit, receive)
+ *   IX_FIB  device, family, destination (route lookups)
+ *   IX_APP  host (an app's syscall: its probe or the host's tun frame)
+ * The recent frames sit in a ring; a chain link names an entry by its
+ * serial number, so a link to an entry the ring has reused reads as the
+ * chain's end.
+ */
+enum { IX_DEV, IX_FIB, IX_APP, IX_COUNT };
 
 struct recent {
+	uint64_t id;		/* serial number, 0: never used */
+	uint64_t next[IX_COUNT];	/* older entry of the same chain */
 	struct tl_event ev;	/* host, dev, step, pkt, ts (no bytes) */
 	uint32_t klen;
 	uint8_t dst[16];
@@ -23,6 +45,10 @@ struct recent {
 struct waiting {
 	struct tl_event ev;
 	struct kjoin_key k;
+	int next;		/* the chain's next entry, or -1 */
+	int prev;		/* the previous one, or -1: the head */
+	unsigned int bucket;
+	bool used;
 };
 
 struct skb_life {
@@ -36,21 +62,88 @@ struct kjoin {
 	kjoin_emit_fn emit;
 	void *ctx;
 	struct recent recent[RECENT];
-	unsigned int nrecent;		/* ring position */
-	struct waiting wait[PENDING];	/* the first nwait are in use */
+	uint64_t nrecent;		/* serial numbers given */
+	uint64_t rhead[IX_COUNT][BUCKETS];	/* newest entry of each chain */
+	struct waiting wait[PENDING];
+	int whead[IX_COUNT * BUCKETS];	/* first waiting entry, or -1 */
+	int wfree;			/* free list through next */
 	unsigned int nwait;
 	struct skb_life skbs[SKBS];
 	uint64_t joined, untied;
 };
 
+/* FNV-1a over a few bytes, folded into a bucket. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--) {
+		h ^= *b++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static unsigned int fold(uint64_t h)
+{
+	return (unsigned int)((h ^ h >> 29) % BUCKETS);
+}
+
+static unsigned int key_dev(const char *dev, unsigned int dir, uint32_t len)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ull, dev, strnlen(dev, TL_DEV_MAX));
+
+	h = fnv(h, &dir, sizeof(dir));
+	return fold(fnv(h, &len, sizeof(len)));
+}
+
+static unsigned int key_fib(const char *dev, uint8_t family,
+			    const uint8_t *dst)
+{
+	uint64_t h = fnv(0x84222325cbf29ce4ull, dev, strnlen(dev, TL_DEV_MAX));
+
+	h = fnv(h, &family, 1);
+	return fold(fnv(h, dst, family == 6 ? 16 : 4));
+}
+
+static unsigned int key_app(const char *host)
+{
+	return fold(fnv(0x9e3779b97f4a7c15ull, host, strnlen(host, TL_HOST_MAX)));
+}
+
+/* The chain a kernel event waits in and searches: its index and bucket. */
+static int kernel_chain(const struct tl_event *ev, const struct kjoin_key *k,
+			unsigned int *bucket)
+{
+	switch (k->kind) {
+	case KJ_DEV:
+		*bucket = key_dev(ev->dev, tl_steps[ev->step].dir, k->len);
+		return IX_DEV;
+	case KJ_FIB:
+		*bucket = key_fib(ev->dev, k->family, k->dst);
+		return IX_FIB;
+	case KJ_APP_SEND:
+	case KJ_APP_RECV:
+		*bucket = key_app(ev->host);
+		return IX_APP;
+	default:
+		return -1;
+	}
+}
+
 struct kjoin *kjoin_new(kjoin_emit_fn emit, void *ctx)
 {
 	struct kjoin *j = calloc(1, sizeof(*j));
 
-	if (j) {
-		j->emit = emit;
-		j->ctx = ctx;
-	}
+	if (!j)
+		return NULL;
+	j->emit = emit;
+	j->ctx = ctx;
+	for (unsigned int i = 0; i < IX_COUNT * BUCKETS; i++)
+		j->whead[i] = -1;
+	for (int i = 0; i < PENDING; i++)
+		j->wait[i].next = i + 1 < PENDING ? i + 1 : -1;
+	j->wfree = 0;
 	return j;
 }
 
@@ -138,19 +231,25 @@ static bool matches(const struct tl_event *ev, const struct kjoin_key *k,
 }
 
 /* The best tied observation for the kernel event: the closest in time,
- * preferring an app's own probe to a frame.  The ring is in time order, so
- * the search walks back from the newest and stops past the widest window. */
+ * preferring an app's own probe to a frame.  Its chain is newest first, so
+ * the walk stops past the widest window. */
 static const struct recent *best(const struct kjoin *j,
 				 const struct tl_event *ev,
 				 const struct kjoin_key *k)
 {
 	const struct recent *found = NULL;
+	unsigned int bucket;
+	int ix = kernel_chain(ev, k, &bucket);
+	uint64_t id;
 
-	for (unsigned int n = 1; n <= RECENT && n <= j->nrecent; n++) {
-		const struct recent *r = &j->recent[(j->nrecent - n) % RECENT];
+	if (ix < 0)
+		return NULL;
+	for (id = j->rhead[ix][bucket]; id;) {
+		const struct recent *r = &j->recent[id % RECENT];
 
-		if (r->ev.ts_ns + DEV_WINDOW_NS < ev->ts_ns)
+		if (r->id != id || r->ev.ts_ns + DEV_WINDOW_NS < ev->ts_ns)
 			break;
+		id = r->next[ix];
 		if (!r->ev.pkt || !matches(ev, k, r))
 			continue;
 		if (!found ||
@@ -163,6 +262,50 @@ static const struct recent *best(const struct kjoin *j,
 	return found;
 }
 
+/* Put a kernel event in its waiting chain; false if there is no room. */
+static bool wait_add(struct kjoin *j, const struct tl_event *ev,
+		     const struct kjoin_key *k)
+{
+	unsigned int bucket;
+	int ix = kernel_chain(ev, k, &bucket), i = j->wfree, *head;
+	struct waiting *w;
+
+	if (ix < 0 || i < 0)
+		return false;
+	w = &j->wait[i];
+	j->wfree = w->next;
+	w->ev = *ev;
+	w->k = *k;
+	w->used = true;
+	w->bucket = (unsigned int)ix * BUCKETS + bucket;
+	head = &j->whead[w->bucket];
+	w->prev = -1;
+	w->next = *head;
+	if (*head >= 0)
+		j->wait[*head].prev = i;
+	*head = i;
+	j->nwait++;
+	return true;
+}
+
+/* Take entry i out of its chain into the free list. */
+static void wait_del(struct kjoin *j, int i)
+{
+	struct waiting *w = &j->wait[i];
+
+	if (w->prev >= 0)
+		j->wait[w->prev].next = w->next;
+	else
+		j->whead[w->bucket] = w->next;
+	if (w->next >= 0)
+		j->wait[w->next].prev = w->prev;
+	w->next = j->wfree;
+	w->prev = -1;
+	w->used = false;
+	j->wfree = i;
+	j->nwait--;
+}
+
 void kjoin_kernel(struct kjoin *j, const struct tl_event *ev,
 		  const struct kjoin_key *k)
 {
@@ -172,7 +315,8 @@ void kjoin_kernel(struct kjoin *j, const struct tl_event *ev,
 	if (k->skb) {
 		struct skb_life *s = skb_slot(j, k->skb);
 
-		if (s->skb == k->skb && s->pkt) {
+		if (s->skb == k->skb && s->pkt &&
+		    e.ts_ns < s->ts_ns + SKB_LIFE_NS) {
 			if (k->kind == KJ_FREE) {
 				/* The skb ends where it was last seen. */
 				e.step = s->step;
@@ -191,17 +335,54 @@ void kjoin_kernel(struct kjoin *j, const struct tl_event *ev,
 		emit(j, &e, r->ev.pkt, TL_BASIS_HEURISTIC, k);
 		return;
 	}
-	if (j->nwait < PENDING) {
-		j->wait[j->nwait++] = (struct waiting){ .ev = e, .k = *k };
-		return;
+	if (!wait_add(j, &e, k))
+		emit(j, &e, 0, TL_BASIS_NONE, k);	/* no room: untied */
+}
+
+/* Link recent entry r into chain (ix, bucket). */
+static void recent_link(struct kjoin *j, struct recent *r, int ix,
+			unsigned int bucket)
+{
+	r->next[ix] = j->rhead[ix][bucket];
+	j->rhead[ix][bucket] = r->id;
+}
+
+/* Emit the waiting events of chain (ix, bucket) that r ties.  Frames come
+ * in time order: an entry further back than every join window can never
+ * be tied any more, and goes untied now (a busy key's chain would
+ * otherwise hold every lost frame's kernel events until they expire). */
+static void release(struct kjoin *j, const struct recent *r, int ix,
+		    unsigned int bucket)
+{
+	int i = j->whead[ix * BUCKETS + bucket];
+
+	while (i >= 0) {
+		struct waiting w = j->wait[i];
+		int next = w.next;	/* emit() never comes back in */
+
+		if (w.ev.ts_ns + DEV_WINDOW_NS < r->ev.ts_ns) {
+			wait_del(j, i);
+			emit(j, &w.ev, 0, TL_BASIS_NONE, &w.k);
+		} else if (matches(&w.ev, &w.k, r)) {
+			wait_del(j, i);
+			emit(j, &w.ev, r->ev.pkt, TL_BASIS_HEURISTIC, &w.k);
+		}
+		i = next;
 	}
-	emit(j, &e, 0, TL_BASIS_NONE, k);	/* no room: say it untied */
 }
 
 void kjoin_frame(struct kjoin *j, const struct kjoin_frame *f)
 {
-	struct recent *r = &j->recent[j->nrecent++ % RECENT];
+	uint64_t id = ++j->nrecent;
+	struct recent *r = &j->recent[id % RECENT];
+	unsigned int bdev = 0, bfib = 0, bapp = 0;
+	bool pcap = f->ev->source == TL_SRC_PCAP;
+	bool app = f->ev->source == TL_SRC_APP ||
+		   (pcap && f->family &&
+		    (f->ev->step == TL_STEP_TUN_DRIVER_OUT ||
+		     f->ev->step == TL_STEP_TUN_DRIVER_IN));
 
+	r->id = id;
 	r->ev = *f->ev;
 	r->ev.data = NULL;
 	r->ev.caplen = 0;
@@ -209,30 +390,40 @@ void kjoin_frame(struct kjoin *j, const struct kjoin_frame *f)
 	memcpy(r->dst, f->dst, sizeof(r->dst));
 	r->family = f->family;
 	r->pid = f->pid;
-	for (unsigned int i = 0; i < j->nwait;) {
-		struct waiting w = j->wait[i];
-
-		if (!matches(&w.ev, &w.k, r)) {
-			i++;
-			continue;
-		}
-		/* Out of the list first (the last one moves here), then
-		 * emitted: the callback may come back in. */
-		j->wait[i] = j->wait[--j->nwait];
-		emit(j, &w.ev, r->ev.pkt, TL_BASIS_HEURISTIC, &w.k);
+	memset(r->next, 0, sizeof(r->next));
+	/* Only the chains a kernel event could find it by. */
+	if (pcap) {
+		bdev = key_dev(r->ev.dev, tl_steps[r->ev.step].dir, r->klen);
+		recent_link(j, r, IX_DEV, bdev);
 	}
+	if (pcap && r->family) {
+		bfib = key_fib(r->ev.dev, r->family, r->dst);
+		recent_link(j, r, IX_FIB, bfib);
+	}
+	if (app) {
+		bapp = key_app(r->ev.host);
+		recent_link(j, r, IX_APP, bapp);
+	}
+	if (!j->nwait || !r->ev.pkt)
+		return;
+	if (pcap)
+		release(j, r, IX_DEV, bdev);
+	if (pcap && r->family)
+		release(j, r, IX_FIB, bfib);
+	if (app)
+		release(j, r, IX_APP, bapp);
 }
 
 void kjoin_expire(struct kjoin *j, uint64_t upto_ns)
 {
-	for (unsigned int i = 0; i < j->nwait;) {
-		struct waiting w = j->wait[i];
+	for (int i = 0; j->nwait && i < PENDING; i++) {
+		struct waiting *w = &j->wait[i];
+		struct waiting copy;
 
-		if (w.ev.ts_ns >= upto_ns) {
-			i++;
+		if (!w->used || w->ev.ts_ns >= upto_ns)
 			continue;
-		}
-		j->wait[i] = j->wait[--j->nwait];
-		emit(j, &w.ev, 0, TL_BASIS_NONE, &w.k);
+		copy = *w;
+		wait_del(j, i);
+		emit(j, &copy.ev, 0, TL_BASIS_NONE, &copy.k);
 	}
 }

@@ -46,6 +46,7 @@ struct kjoin_frame {
 	int32_t pid;			/* app probes: the sender */
 };
 
+/* Hands on a kernel event; it must not call back into kjoin. */
 typedef void (*kjoin_emit_fn)(void *ctx, struct tl_event *ev);
 
 struct kjoin;

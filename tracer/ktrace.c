@@ -245,6 +245,9 @@ struct ktrace {
 	size_t prefix_len;
 	uint64_t netns[KTRACE_MAX_NETNS];
 	unsigned int n_netns;
+	int32_t exclude[KTRACE_MAX_EXCLUDE];
+	unsigned int n_exclude;
+	bool fib_output_only;
 
 	unsigned int ncpu;
 	size_t subbuf_size;
@@ -509,26 +512,36 @@ static struct tep_print_flag_sym *find_symbols(struct tep_print_arg *arg,
 	return NULL;
 }
 
-/* The kernel filter for point p, in buf. */
+/* The kernel filter for point p, in buf: what the kernel can tell apart
+ * itself never reaches the buffer (each record read costs far more in user
+ * space than a filter costs in the kernel). */
 static void build_filter(const struct ktrace *kt, enum ktrace_point p,
 			 char *buf, size_t len)
 {
 	const struct kpoint *d = &points[p];
 	size_t n = 0;
+	unsigned int i;
 
 	buf[0] = '\0';
 	switch (d->filter) {
 	case KF_TASK:
 	case KF_TASK_NEW:
-		/* Our own reads and writes would feed back into the buffer. */
+		/* Our own reads and writes would feed back into the buffer;
+		 * the excluded tasks (the daemons) publish their own. */
 		n = (size_t)snprintf(buf, len, "common_pid != %d", (int)getpid());
+		for (i = 0; i < kt->n_exclude && n < len; i++)
+			n += (size_t)snprintf(buf + n, len - n,
+					      " && common_pid != %d",
+					      (int)kt->exclude[i]);
 		break;
 	case KF_DEV:
 		n = (size_t)snprintf(buf, len, "name ~ \"%s*\"", kt->prefix);
 		break;
 	case KF_FIB:
-		n = (size_t)snprintf(buf, len, "name ~ \"%s*\"%s", kt->prefix,
-				     kt->n_netns ? " || err != 0" : "");
+		n = (size_t)snprintf(buf, len, "%sname ~ \"%s*\"%s%s",
+				     kt->fib_output_only ? "(" : "", kt->prefix,
+				     kt->n_netns ? " || err != 0" : "",
+				     kt->fib_output_only ? ") && iif == 1" : "");
 		break;
 	case KF_SKB:
 		break;
@@ -544,7 +557,7 @@ static void enable_point(struct ktrace *kt, enum ktrace_point p)
 	const struct kpoint *d = &points[p];
 	struct kpoint_live *lv = &kt->live[p];
 	struct tep_event *ev;
-	char filter[160];
+	char filter[640];
 	unsigned int i;
 
 	ev = tep_find_event_by_name(kt->tep, d->system, d->event);
@@ -685,6 +698,11 @@ int ktrace_open(struct ktrace **ktp, const struct ktrace_opts *o,
 			 "of A-Z a-z 0-9 . _ -", o->dev_prefix ? o->dev_prefix : "");
 		return -EINVAL;
 	}
+	if (o->n_exclude > KTRACE_MAX_EXCLUDE) {
+		snprintf(errbuf, KTRACE_ERRBUF, "more than %d tasks to leave "
+			 "out", KTRACE_MAX_EXCLUDE);
+		return -EINVAL;
+	}
 	if (o->n_netns > KTRACE_MAX_NETNS) {
 		snprintf(errbuf, KTRACE_ERRBUF, "more than %d namespaces",
 			 KTRACE_MAX_NETNS);
@@ -713,6 +731,11 @@ int ktrace_open(struct ktrace **ktp, const struct ktrace_opts *o,
 	snprintf(kt->prefix, sizeof(kt->prefix), "%s", o->dev_prefix);
 	kt->prefix_len = strlen(kt->prefix);
 	kt->n_netns = o->n_netns;
+	kt->n_exclude = o->n_exclude;
+	if (o->n_exclude)
+		memcpy(kt->exclude, o->exclude_pids,
+		       o->n_exclude * sizeof(*o->exclude_pids));
+	kt->fib_output_only = o->fib_output_only;
 	if (o->n_netns)
 		memcpy(kt->netns, o->netns, o->n_netns * sizeof(*o->netns));
 

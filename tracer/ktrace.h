@@ -38,6 +38,7 @@
 #define KTRACE_NAME_MAX		16	/* comm, device names: IFNAMSIZ */
 #define KTRACE_REASON_MAX	32	/* "NO_SOCKET" */
 #define KTRACE_MAX_NETNS	32
+#define KTRACE_MAX_EXCLUDE	32
 #define KTRACE_BUFFER_KB	4096	/* per CPU, by default */
 #define KTRACE_BUFFER_KB_MIN	64
 #define KTRACE_BUFFER_KB_MAX	262144
@@ -121,6 +122,14 @@ struct ktrace_opts {
 	unsigned int n_netns;		/* 0: task events are not enabled */
 	unsigned int buffer_kb;		/* per-CPU ring buffer; 0: default */
 	uint32_t points;		/* 1u << KT_*; 0: every tracepoint */
+	/* Tasks whose task events (syscalls, sock_*) the kernel drops before
+	 * they reach the buffer: the VPN daemons, whose probes say more, and
+	 * the like.  This process is always left out. */
+	const int32_t *exclude_pids;
+	unsigned int n_exclude;		/* at most KTRACE_MAX_EXCLUDE */
+	/* Route lookups of the sending path only (iif = lo): the lookups of
+	 * the receiving path, one per packet in, are no step of ours. */
+	bool fib_output_only;
 };
 
 /* Per CPU, as the ring buffer counts (per_cpu/cpuN/stats) and as the

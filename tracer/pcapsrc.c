@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The tracer's libpcap source: see pcapsrc.h. */
 #include <errno.h>
+#include <linux/filter.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "netns.h"
 #include "pcapsrc.h"
 
 #define PCAP_BUFFER (4 << 20)	/* kernel ring per handle: bursts fit */
+#define PCAPSRC_FILTER_MAX 1024
 
 struct handle {
 	pcap_t *p;
@@ -27,13 +30,53 @@ struct pcapsrc {
 	void *ctx;
 };
 
+/*
+ * The direction (and filter) in the kernel: pcap_setdirection() alone has
+ * the kernel copy every frame to both handles of a device, and libpcap drop
+ * the wrong half in user space.  "outbound" compiles to the packet type, a
+ * BPF extension only the kernel evaluates, so the program goes straight on
+ * the socket: through pcap_setfilter(), libpcap would run it in user space
+ * over what the ring already holds, and lose those frames.  Falls back to
+ * pcap_setfilter() with the filter alone.  0, or -1 (pcap_geterr says).
+ */
+static int kernel_filter(struct handle *h, const char *filter)
+{
+	char expr[PCAPSRC_FILTER_MAX + 32];
+	struct bpf_program prog;
+	struct sock_fprog fp;
+	int rc = 0;
+
+	if (filter && strlen(filter) > PCAPSRC_FILTER_MAX)
+		return -1;
+	snprintf(expr, sizeof(expr), "%s%s%s%s",
+		 h->dir == TL_DIR_OUT ? "outbound" : "inbound",
+		 filter && *filter ? " and (" : "", filter ? filter : "",
+		 filter && *filter ? ")" : "");
+	if (pcap_compile(h->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == 0) {
+		/* struct bpf_insn and struct sock_filter are one layout. */
+		fp.len = (unsigned short)prog.bf_len;
+		fp.filter = (struct sock_filter *)(void *)prog.bf_insns;
+		rc = setsockopt(pcap_fileno(h->p), SOL_SOCKET, SO_ATTACH_FILTER,
+				&fp, sizeof(fp));
+		pcap_freecode(&prog);
+		if (rc == 0)
+			return 0;
+	}
+	if (!filter || !*filter)
+		return 0;
+	if (pcap_compile(h->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		return -1;
+	rc = pcap_setfilter(h->p, &prog);
+	pcap_freecode(&prog);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Open one direction of one device; we are inside its namespace. */
 static int open_handle(struct handle *h, int snaplen, const char *filter,
 		       char *err)
 {
 	char perr[PCAP_ERRBUF_SIZE];
-	struct bpf_program prog;
-	int dlt;
+	int dlt, rc;
 
 	h->p = pcap_create(h->dev->ifname, perr);
 	if (!h->p)
@@ -54,16 +97,9 @@ static int open_handle(struct handle *h, int snaplen, const char *filter,
 			 pcap_datalink_val_to_name(dlt) ?: "?");
 		return -EPROTONOSUPPORT;
 	}
-	if (filter && *filter) {
-		if (pcap_compile(h->p, &prog, filter, 1,
-				 PCAP_NETMASK_UNKNOWN) < 0)
-			goto out_geterr;
-		if (pcap_setfilter(h->p, &prog) < 0) {
-			pcap_freecode(&prog);
-			goto out_geterr;
-		}
-		pcap_freecode(&prog);
-	}
+	rc = kernel_filter(h, filter);
+	if (rc < 0)
+		goto out_geterr;
 	if (pcap_setnonblock(h->p, 1, perr) < 0)
 		goto out_perr;
 	h->fd = pcap_get_selectable_fd(h->p);

@@ -69,34 +69,53 @@ int probesrc_open(struct probesrc *s, const char *path, const char *ns,
 	return 0;
 }
 
+/* One record at buf (len bytes left): handed on, its length returned; 0 if
+ * malformed (the rest of the datagram is then dropped, counted once). */
+static size_t one_record(struct probesrc *s, const uint8_t *buf, size_t len,
+			 probesrc_fn fn, void *ctx)
+{
+	struct tl_probe p;
+
+	/* Checked whole before use: anyone may write to the socket. */
+	if (len < sizeof(p))
+		return 0;
+	memcpy(&p, buf, sizeof(p));
+	if (p.magic != TL_PROBE_MAGIC || p.version != TL_PROBE_VERSION ||
+	    p.hdr_len != sizeof(p) || p.caplen > TL_PROBE_SNAP ||
+	    len < sizeof(p) + p.caplen || p.step >= TL_STEP_COUNT ||
+	    p.source >= TL_SRC_COUNT || p.link >= TL_LINK_COUNT)
+		return 0;
+	p.host[sizeof(p.host) - 1] = '\0';
+	p.dev[sizeof(p.dev) - 1] = '\0';
+	p.detail[sizeof(p.detail) - 1] = '\0';
+	s->received++;
+	fn(ctx, &p, buf + sizeof(p));
+	return sizeof(p) + p.caplen;
+}
+
 int probesrc_read(struct probesrc *s, probesrc_fn fn, void *ctx)
 {
-	uint8_t buf[sizeof(struct tl_probe) + TL_PROBE_SNAP + 1];
+	static uint8_t buf[PROBESRC_DGRAM_MAX];
 	int n = 0;
 
 	for (;;) {
-		struct tl_probe p;
 		ssize_t len = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		size_t off = 0, used;
 
 		if (len < 0)
 			break;
-		/* Checked whole before use: anyone may write to the socket. */
-		memcpy(&p, buf, len >= (ssize_t)sizeof(p) ? sizeof(p) : 0);
-		if (len < (ssize_t)sizeof(p) || p.magic != TL_PROBE_MAGIC ||
-		    p.version != TL_PROBE_VERSION || p.hdr_len != sizeof(p) ||
-		    p.caplen > TL_PROBE_SNAP ||
-		    (size_t)len != sizeof(p) + p.caplen ||
-		    p.step >= TL_STEP_COUNT || p.source >= TL_SRC_COUNT ||
-		    p.link >= TL_LINK_COUNT) {
+		/* One record per datagram, or several back to back (a
+		 * publisher may batch them: one send per batch of packets
+		 * costs it far less); a datagram with bytes left over that
+		 * make no record is malformed. */
+		do {
+			used = one_record(s, buf + off, (size_t)len - off, fn,
+					  ctx);
+			off += used;
+			n += used ? 1 : 0;
+		} while (used && off < (size_t)len);
+		if (!used || off != (size_t)len)
 			s->malformed++;
-			continue;
-		}
-		p.host[sizeof(p.host) - 1] = '\0';
-		p.dev[sizeof(p.dev) - 1] = '\0';
-		p.detail[sizeof(p.detail) - 1] = '\0';
-		s->received++;
-		fn(ctx, &p, buf + sizeof(p));
-		n++;
 	}
 	return n;
 }

@@ -7,6 +7,10 @@
  * namespace the socket is made in, and the lab's namespaces are ours to
  * raise it in.  The path works from every namespace; the socket file is
  * made writable by all, since the daemons send as nobody.
+ *
+ * A datagram holds one probe record (struct tl_probe and its caplen
+ * bytes), or several back to back: a publisher may batch them, since one
+ * send per event costs a daemon as much as its own work at full speed.
  */
 #ifndef TUNLAB_PROBESRC_H
 #define TUNLAB_PROBESRC_H
@@ -18,6 +22,7 @@
 
 #define PROBESRC_ERRBUF 320
 #define PROBESRC_QLEN 4096
+#define PROBESRC_DGRAM_MAX 65536	/* a datagram of several records */
 
 typedef void (*probesrc_fn)(void *ctx, const struct tl_probe *p,
 			    const uint8_t *bytes);

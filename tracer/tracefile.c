@@ -75,7 +75,8 @@
 #define TLOPT_KIND_SECTION	1
 #define TLOPT_KIND_EVENT	2
 #define TLOPT_SECTION_FIXED	8	/* wall_offset_ns */
-#define TLOPT_EVENT_FIXED	20	/* step .. len */
+#define TLOPT_EVENT_FIXED	32	/* step .. group_basis, reserved */
+#define TLOPT_EVENT_FIXED_V0	20	/* step .. len: older writers */
 
 #define DSB_TLS_KEY_LOG		0x544c534bu	/* "TLSK" */
 
@@ -340,20 +341,53 @@ static int first_sentence(const char *text)
 	return end ? (int)(end - text + 1) : (int)strlen(text);
 }
 
-/* Append "text" to a comment, separated by a middle dot. */
+/* Append "text" to a comment, separated by a middle dot (memcpy, not
+ * snprintf: this runs for every event the tracer writes). */
 static void comment_add(char *buf, size_t size, size_t *n, const char *s,
 			int len)
 {
-	int ret;
+	static const char dot[] = " \xc2\xb7 ";	/* " · " */
+	size_t l = (size_t)len;
 
-	if (*n >= size || len <= 0)
+	if (*n + 1 >= size || len <= 0)
 		return;
-	ret = snprintf(buf + *n, size - *n, "%s%.*s", *n ? " · " : "", len,
-		       s);
-	if (ret > 0)
-		*n += (size_t)ret;
-	if (*n >= size)
-		*n = size - 1;
+	if (*n) {
+		size_t d = sizeof(dot) - 1 < size - 1 - *n ?
+			   sizeof(dot) - 1 : size - 1 - *n;
+
+		memcpy(buf + *n, dot, d);
+		*n += d;
+	}
+	if (l > size - 1 - *n)
+		l = size - 1 - *n;
+	memcpy(buf + *n, s, l);
+	*n += l;
+	buf[*n] = '\0';
+}
+
+/* "prefix" and a number in decimal, into buf; returns its length. */
+static int num_text(char *buf, const char *prefix, const char *label,
+		    uint64_t v)
+{
+	char digits[24];
+	int n = 0, d = 0;
+
+	while (*prefix)
+		buf[n++] = *prefix++;
+	if (label) {
+		while (*label)
+			buf[n++] = *label++;
+		buf[n] = '\0';
+		return n;
+	}
+	do {
+		digits[d++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (d)
+		buf[n++] = digits[--d];
+	buf[n] = '\0';
+	return n;
 }
 
 /* The human sentence Wireshark shows:
@@ -361,14 +395,13 @@ static void comment_add(char *buf, size_t size, size_t *n, const char *s,
 static size_t make_comment(char *buf, size_t size, const struct tl_event *ev)
 {
 	const struct tl_step *st = tl_step_get(ev->step);
-	char num[32];
+	char num[40];
 	size_t n = 0;
 
 	buf[0] = '\0';
-	if (st) {
-		snprintf(num, sizeof(num), "step %s", st->label);
-		comment_add(buf, size, &n, num, (int)strlen(num));
-	}
+	if (st)
+		comment_add(buf, size, &n, num, num_text(num, "step ",
+							 st->label, 0));
 	comment_add(buf, size, &n, ev->host, (int)FIELD_LEN(ev->host));
 	comment_add(buf, size, &n, ev->dev, (int)FIELD_LEN(ev->dev));
 	if (st)
@@ -376,11 +409,9 @@ static size_t make_comment(char *buf, size_t size, const struct tl_event *ev)
 	comment_add(buf, size, &n, ev->detail, (int)FIELD_LEN(ev->detail));
 	if (ev->flags & TL_EVENT_F_DROP)
 		comment_add(buf, size, &n, "dropped", 7);
-	if (ev->pkt) {
-		snprintf(num, sizeof(num), "packet %llu",
-			 (unsigned long long)ev->pkt);
-		comment_add(buf, size, &n, num, (int)strlen(num));
-	}
+	if (ev->pkt)
+		comment_add(buf, size, &n, num, num_text(num, "packet ", NULL,
+							 ev->pkt));
 	return n;
 }
 
@@ -586,7 +617,10 @@ static size_t tlopt_event(uint8_t *v, const struct tl_event *ev)
 	put_le16(v + 14, 0);
 	put_le64(v + 16, ev->ts_ns);
 	put_le32(v + 24, ev->len);
-	n = 28;
+	put_le64(v + 28, ev->group);
+	v[36] = ev->group_basis;
+	v[37] = v[38] = v[39] = 0;
+	n = 40;
 	put_le16(v + n, (uint16_t)dev_len);
 	memcpy(v + n + 2, ev->dev, dev_len);
 	n += 2 + dev_len;
@@ -595,7 +629,7 @@ static size_t tlopt_event(uint8_t *v, const struct tl_event *ev)
 	return n + 2 + detail_len;
 }
 
-#define TLOPT_EVENT_MAX (28 + 2 + TL_DEV_MAX + 2 + TL_DETAIL_MAX)
+#define TLOPT_EVENT_MAX (40 + 2 + TL_DEV_MAX + 2 + TL_DETAIL_MAX)
 
 /* Reject an event we could not write or read back faithfully. */
 static int check_event(const struct tracefile_writer *w,
@@ -613,7 +647,8 @@ static int check_event(const struct tracefile_writer *w,
 		bad = "step id out of range";
 	else if (ev->source >= TL_SRC_COUNT)
 		bad = "source out of range";
-	else if (ev->basis >= TL_BASIS_COUNT)
+	else if (ev->basis >= TL_BASIS_COUNT ||
+		 ev->group_basis >= TL_BASIS_COUNT)
 		bad = "basis out of range";
 	else if (ev->link >= TL_LINK_COUNT)
 		bad = "link out of range";
@@ -1202,7 +1237,7 @@ static int parse_tlopt_event(const uint8_t *v, size_t n, bool be,
 	if (v[0] != TLOPT_VERSION || v[1] != TLOPT_KIND_EVENT)
 		return 0;
 	fixed = get16(v + 2, be);
-	if (fixed < TLOPT_EVENT_FIXED || fixed > n - 4)
+	if (fixed < TLOPT_EVENT_FIXED_V0 || fixed > n - 4)
 		return -1;
 	ev->step = v[4];
 	ev->source = v[5];
@@ -1211,6 +1246,11 @@ static int parse_tlopt_event(const uint8_t *v, size_t n, bool be,
 	ev->flags = get16(v + 8, be);
 	ev->ts_ns = get64(v + 12, be);
 	ev->len = get32(v + 20, be);
+	/* The group came with fixed length 32; older files have none. */
+	if (fixed >= TLOPT_EVENT_FIXED) {
+		ev->group = get64(v + 24, be);
+		ev->group_basis = v[32];
+	}
 	/* Values a newer tunlab may add read as "none" here. */
 	if (ev->step >= TL_STEP_COUNT)
 		ev->step = TL_STEP_NONE;
@@ -1218,6 +1258,8 @@ static int parse_tlopt_event(const uint8_t *v, size_t n, bool be,
 		ev->source = TL_SRC_PCAP;
 	if (ev->basis >= TL_BASIS_COUNT)
 		ev->basis = TL_BASIS_NONE;
+	if (ev->group_basis >= TL_BASIS_COUNT)
+		ev->group_basis = TL_BASIS_NONE;
 	if (ev->link >= TL_LINK_COUNT)
 		ev->link = TL_LINK_NONE;
 	off = 4 + fixed;

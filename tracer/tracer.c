@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The tracer: see tracer.h. */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -14,14 +20,21 @@
 #include "ktrace.h"
 #include "netns.h"
 #include "rtnl.h"
+#include "segjoin.h"
 #include "pcapsrc.h"
 #include "probesrc.h"
 #include "tracer.h"
 #include "wire.h"
 
-#define TICK_NS		20000000ull	/* reorder flush: every 20 ms */
+#define TICK_NS		10000000ull	/* read and reorder: every 10 ms */
 #define OFFSET_NS	1000000000ull	/* clock offset resampled each s */
 #define DEFAULT_REORDER	100000000ull	/* 100 ms */
+#define ROUTE_SLOTS	256		/* re-queried routes cached */
+#define POLL_NS		250000ull	/* busy: read the sources this often */
+#define PROBE_EVERY	2048		/* drain: read the probes between */
+#define BUSY_READ	64		/* events in one read that mean busy */
+#define IDLE_WINDOW_NS	20000000ull	/* busy: ... and idle again when */
+#define IDLE_EVENTS	100		/* fewer came in one window */
 
 /* An observation waiting in the reorder window, with its keys. */
 struct pending {
@@ -44,7 +57,10 @@ struct tracer {
 	struct correlator *corr;
 	int64_t offset;		/* wall - mono */
 	uint64_t offset_at;
-	struct pending **heap;	/* min-heap by (ts, seq) */
+	struct hent {		/* keys inline: no pointer chased to compare */
+		uint64_t ts, seq;
+		struct pending *p;
+	} *heap;		/* min-heap by (ts, seq) */
 	size_t nheap, capheap;
 	uint64_t seq;
 	uint64_t flushed_to;	/* everything before this was handed on */
@@ -59,6 +75,13 @@ struct tracer {
 	} held[64];
 	struct ktrace *kt;
 	struct kjoin *kj;
+	struct segjoin *sj;
+	/* Busy: the probe socket and the kernel's buffers are read on a
+	 * fast timer instead of waking the tracer (see go_busy()). */
+	int pollfd;			/* timerfd, -1: none */
+	bool busy;
+	uint64_t window_ns, window_n;	/* events read in this window */
+	unsigned int mtu[PCAPSRC_MAX_DEVS];	/* of devs[], 0: unknown */
 	/* Routes re-queried (RTM_GETROUTE) for the steps the kernel takes
 	 * without a per-packet lookup, cached a second per host and address. */
 	struct route_cache {
@@ -67,7 +90,8 @@ struct tracer {
 		uint64_t until_ns;
 		bool local;
 		char dev[TL_DEV_MAX];
-	} routes[64];
+		char detail[2][TL_DETAIL_MAX];	/* out, in: made once */
+	} routes[ROUTE_SLOTS];
 	/* Packets whose route lookup the tracepoints saw (by pkt % 4096):
 	 * the others sent on a connected socket's cached route. */
 	uint64_t looked_up[4096][2];	/* [0]: step 2, [1]: step 6 */
@@ -80,6 +104,44 @@ static int compile_filter(const char *filter, struct bpf_program *eth,
 			  struct bpf_program *ip, char *err);
 static const uint8_t *ip_of(enum tl_link link, const uint8_t *d, size_t n,
 			    size_t *ip_n);
+static bool super_len(const struct tracer *t, const char *dev, uint32_t len);
+static void count_read(struct tracer *t, int n);
+static void on_probe(void *ctx, const struct tl_probe *p, const uint8_t *bytes);
+
+/* Copy string src into dst[size], always terminated (a plain copy: this
+ * runs for every event, where snprintf costs more than the rest). */
+static void str_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Append s to buf[size] at *n. */
+static void str_add(char *buf, size_t size, size_t *n, const char *s)
+{
+	while (*s && *n + 1 < size)
+		buf[(*n)++] = *s++;
+	buf[*n] = '\0';
+}
+
+/* Append v in decimal, or with hex set as 0x and hexadecimal. */
+static void num_add(char *buf, size_t size, size_t *n, uint64_t v, bool hex)
+{
+	char d[24];
+	int k = 0;
+
+	if (hex)
+		str_add(buf, size, n, "0x");
+	do {
+		d[k++] = "0123456789abcdef"[hex ? v & 15 : v % 10];
+		v = hex ? v >> 4 : v / 10;
+	} while (v);
+	while (k && *n + 1 < size)
+		buf[(*n)++] = d[--k];
+	buf[*n] = '\0';
+}
 
 /* Sample wall - mono (the pair read as close together as we can). */
 static int64_t sample_offset(void)
@@ -92,48 +154,46 @@ static int64_t sample_offset(void)
 	       ((int64_t)w.tv_nsec - (int64_t)m.tv_nsec);
 }
 
-static bool before(const struct pending *a, const struct pending *b)
+static bool before(const struct hent *a, const struct hent *b)
 {
-	return a->ev.ts_ns < b->ev.ts_ns ||
-	       (a->ev.ts_ns == b->ev.ts_ns && a->seq < b->seq);
+	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
 }
 
 static void heap_push(struct tracer *t, struct pending *p)
 {
+	struct hent e = { p->ev.ts_ns, p->seq, p };
 	size_t i = t->nheap++;
 
 	while (i) {
 		size_t up = (i - 1) / 2;
 
-		if (!before(p, t->heap[up]))
+		if (!before(&e, &t->heap[up]))
 			break;
 		t->heap[i] = t->heap[up];
 		i = up;
 	}
-	t->heap[i] = p;
+	t->heap[i] = e;
 }
 
 static struct pending *heap_pop(struct tracer *t)
 {
-	struct pending *top = t->heap[0], *last = t->heap[--t->nheap];
-	size_t i = 0;
+	struct pending *top = t->heap[0].p;
+	struct hent last = t->heap[--t->nheap];
+	size_t i = 0, n = t->nheap;
 
 	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		const struct pending *cand = last;
+		size_t l = 2 * i + 1, r = l + 1, m = l;
 
-		if (l < t->nheap && before(t->heap[l], cand)) {
-			m = l;
-			cand = t->heap[l];
-		}
-		if (r < t->nheap && before(t->heap[r], cand))
+		if (l >= n)
+			break;
+		if (r < n && before(&t->heap[r], &t->heap[l]))
 			m = r;
-		if (m == i)
+		if (!before(&t->heap[m], &last))
 			break;
 		t->heap[i] = t->heap[m];
 		i = m;
 	}
-	if (t->nheap)
+	if (n)
 		t->heap[i] = last;
 	return top;
 }
@@ -147,7 +207,7 @@ static void enqueue(struct tracer *t, const struct tl_event *ev,
 
 	if (t->nheap == t->capheap) {
 		size_t cap = t->capheap ? 2 * t->capheap : 1024;
-		struct pending **grown = realloc(t->heap, cap * sizeof(*grown));
+		struct hent *grown = realloc(t->heap, cap * sizeof(*grown));
 
 		if (!grown)
 			return;
@@ -198,13 +258,25 @@ static void frame_join(struct tracer *t, const struct pending *p)
 	kjoin_frame(t->kj, &f);
 }
 
+/* The cache slot of (host, destination): every byte counts (office's tun
+ * address and its wire address end alike, and both are busy). */
+static unsigned int route_slot(int hi, const uint8_t *dst, int family)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)hi;
+
+	for (int i = 0; i < (family == 4 ? 4 : 16); i++) {
+		h ^= dst[i];
+		h *= 0x100000001b3ull;
+	}
+	return (unsigned int)(h >> 32) % ROUTE_SLOTS;
+}
+
 /* The route host hi takes to dst (4 or 16 bytes), asked of the kernel in
  * the host's namespace; 0, or a negative errno. */
 static int requery_route(struct tracer *t, int hi, const uint8_t *dst,
 			 int family, uint64_t now, struct route_cache **out)
 {
-	struct route_cache *c = &t->routes[(unsigned int)(hi * 31 + dst[family ==
-				4 ? 3 : 15]) % 64];
+	struct route_cache *c = &t->routes[route_slot(hi, dst, family)];
 	char a[48], rerr[RTNL_ERRBUF], nerr[NETNS_ERRBUF];
 	size_t alen = family == 4 ? 4 : 16;
 	int home, rc;
@@ -221,6 +293,7 @@ static int requery_route(struct tracer *t, int hi, const uint8_t *dst,
 	if (rc)
 		return rc;
 	c->host = hi;
+	c->detail[0][0] = c->detail[1][0] = '\0';
 	memset(c->dst, 0, sizeof(c->dst));
 	memcpy(c->dst, dst, alen);
 	c->until_ns = now + OFFSET_NS;
@@ -241,7 +314,7 @@ static void requery_step(struct tracer *t, const struct tl_event *frame)
 	struct route_cache *rc;
 	const uint8_t *ip;
 	size_t n;
-	int hi = -1, family;
+	int hi = -1, family, dir;
 	char a[48];
 
 	switch (frame->step) {
@@ -281,18 +354,25 @@ static void requery_step(struct tracer *t, const struct tl_event *frame)
 	if (requery_route(t, hi, ip + (family == 4 ? 16 : 24), family,
 			  frame->ts_ns, &rc))
 		return;
-	inet_ntop(family == 4 ? AF_INET : AF_INET6, ip + (family == 4 ? 16 : 24),
-		  a, sizeof(a));
 	memcpy(ev.host, frame->host, sizeof(ev.host));
 	memcpy(ev.dev, rc->dev, sizeof(ev.dev));
+	ev.group = frame->group;
+	ev.group_basis = frame->group_basis;
 	if (t->kt && tl_steps[ev.step].dir == TL_DIR_OUT)
 		ev.flags |= TL_EVENT_F_CACHED_ROUTE;
-	snprintf(ev.detail, sizeof(ev.detail), "route to %.40s: %s%.15s "
-		 "(re-queried: %s)", a, rc->local ? "local delivery, dev " :
-		 "dev ", rc->dev, tl_steps[ev.step].dir == TL_DIR_IN ?
-		 "no per-packet lookup on the way in" : t->kt ?
-		 "cached route of a connected socket, no lookup per packet" :
-		 "kernel source off");
+	/* The text is the route's, made once per cached route. */
+	dir = tl_steps[ev.step].dir == TL_DIR_IN;
+	if (!rc->detail[dir][0]) {
+		inet_ntop(family == 4 ? AF_INET : AF_INET6,
+			  ip + (family == 4 ? 16 : 24), a, sizeof(a));
+		snprintf(rc->detail[dir], sizeof(rc->detail[dir]), "route to "
+			 "%.40s: %s%.15s (re-queried: %s)", a, rc->local ?
+			 "local delivery, dev " : "dev ", ev.dev, dir ?
+			 "no per-packet lookup on the way in" : t->kt ?
+			 "cached route of a connected socket, no lookup per "
+			 "packet" : "kernel source off");
+	}
+	memcpy(ev.detail, rc->detail[dir], sizeof(ev.detail));
 	t->st.events++;
 	t->fn(t->ctx, &ev);
 }
@@ -300,20 +380,59 @@ static void requery_step(struct tracer *t, const struct tl_event *frame)
 /* Hand on, in order, everything older than upto. */
 static void drain(struct tracer *t, uint64_t upto)
 {
-	while (t->nheap && t->heap[0]->ev.ts_ns < upto) {
-		struct pending *p = heap_pop(t);
+	unsigned int n = 0;
+
+	while (t->nheap && t->heap[0].ts < upto) {
+		struct pending *p;
+		struct seg_tie tie = { 0 };
+
+		/* A daemon's probe socket holds only so many datagrams in
+		 * flight (its send buffer): a long drain reads it between. */
+		if (++n % PROBE_EVERY == 0 && t->probes.fd >= 0)
+			count_read(t, probesrc_read(&t->probes, on_probe, t));
+		p = heap_pop(t);
 
 		if (p->ev.source == TL_SRC_KERNEL && t->kj &&
 		    p->kkey.kind != KJ_NONE) {
-			kjoin_kernel(t->kj, &p->ev, &p->kkey);
+			/* A queued skb longer than its device's MTU waits for
+			 * the segments it is cut into (segjoin.h). */
+			if (p->kkey.kind == KJ_DEV &&
+			    (p->ev.step == TL_STEP_ROUTE_TUN ||
+			     p->ev.step == TL_STEP_ROUTE_WIRE) &&
+			    super_len(t, p->ev.dev, p->ev.len)) {
+				p->ev.flags |= TL_EVENT_F_GSO;
+				segjoin_hold(t->sj, &p->ev, p->kkey.skb);
+			} else {
+				kjoin_kernel(t->kj, &p->ev, &p->kkey);
+			}
 			free(p);
 			continue;
+		}
+		if (p->ev.source == TL_SRC_PCAP &&
+		    tl_steps[p->ev.step].dir == TL_DIR_OUT) {
+			segjoin_frame(t->sj, &p->ev,
+				      (p->ev.flags & TL_EVENT_F_GSO) != 0, &tie);
+			p->keys.join = tie.join;
+			p->keys.group = tie.group;
+			p->keys.group_basis = tie.basis;
 		}
 		corr_assign(t->corr, &p->ev, &p->keys);
 		t->st.events++;
 		t->fn(t->ctx, &p->ev);
 		if (t->kj)
 			frame_join(t, p);
+		if (tie.whole && t->kj) {
+			/* The device took a held skb whole: it is this
+			 * frame, joined as any queue event. */
+			struct kjoin_key kk = { .kind = KJ_DEV,
+						.skb = tie.whole_skb,
+						.len = tie.whole_ev.len };
+
+			kjoin_kernel(t->kj, &tie.whole_ev, &kk);
+		}
+		if (p->ev.source == TL_SRC_APP &&
+		    p->ev.step == TL_STEP_APP_SEND && p->ev.caplen)
+			segjoin_write(t->sj, &p->ev);
 		if (p->ev.source == TL_SRC_PCAP)
 			requery_step(t, &p->ev);
 		free(p);
@@ -321,6 +440,7 @@ static void drain(struct tracer *t, uint64_t upto)
 	/* Kernel events no frame claimed within a while are untied. */
 	if (t->kj)
 		kjoin_expire(t->kj, upto > 20000000ull ? upto - 20000000ull : 0);
+	segjoin_expire(t->sj, upto > 20000000ull ? upto - 20000000ull : 0);
 	if (upto > t->flushed_to)
 		t->flushed_to = upto;
 }
@@ -334,8 +454,26 @@ static void kernel_emit(void *ctx, struct tl_event *ev)
 	    (ev->step == TL_STEP_ROUTE_TUN || ev->step == TL_STEP_ROUTE_WIRE))
 		t->looked_up[ev->pkt % 4096][ev->step == TL_STEP_ROUTE_WIRE] =
 			ev->pkt;
+	if (ev->pkt && ev->step < TL_STEP_COUNT)
+		ev->group = corr_group(t->corr, ev->pkt, tl_steps[ev->step].dir,
+				       &ev->group_basis);
 	t->st.events++;
 	t->fn(t->ctx, ev);
+}
+
+/* segjoin's way out: a held super-skb, as part of the write it carries
+ * (join) or as a packet of its own. */
+static uint64_t seg_release(void *ctx, struct tl_event *ev, uint64_t join)
+{
+	struct tracer *t = ctx;
+
+	ev->pkt = join ? join : corr_new_packet(t->corr);
+	ev->basis = join ? TL_BASIS_SEQ_RANGE : TL_BASIS_NONE;
+	ev->group = 0;
+	ev->group_basis = TL_BASIS_NONE;
+	t->st.events++;
+	t->fn(t->ctx, ev);
+	return ev->pkt;
 }
 
 /* The IP packet inside a frame (after Ethernet and VLAN tags), or NULL. */
@@ -416,6 +554,40 @@ static void frame_keys(const struct tracer *t, enum tl_link link,
 						    n - hl - tl);
 }
 
+/* The MTU of each device, asked in its namespace (0 when unknown: then
+ * nothing on it counts as a super-packet). */
+static void read_mtus(struct tracer *t, int ndev)
+{
+	char nerr[NETNS_ERRBUF];
+
+	for (int i = 0; i < ndev; i++) {
+		struct ifreq ifr = { 0 };
+		int home, fd;
+
+		if (netns_enter(t->devs[i].ns, &home, nerr))
+			continue;
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s",
+			 t->devs[i].ifname);
+		if (fd >= 0 && ioctl(fd, SIOCGIFMTU, &ifr) == 0 &&
+		    ifr.ifr_mtu > 0)
+			t->mtu[i] = (unsigned int)ifr.ifr_mtu;
+		if (fd >= 0)
+			close(fd);
+		netns_leave(home);
+	}
+}
+
+/* Whether len bytes on device dev are more than one packet of its MTU (a
+ * GSO super-packet): the Ethernet header and a VLAN tag come on top. */
+static bool super_len(const struct tracer *t, const char *dev, uint32_t len)
+{
+	for (int i = 0; i < PCAPSRC_MAX_DEVS && t->devs[i].ifname; i++)
+		if (strncmp(t->devs[i].ifname, dev, TL_DEV_MAX) == 0)
+			return t->mtu[i] && len > t->mtu[i] + 18;
+	return false;
+}
+
 /* A frame from libpcap: its step from device and direction. */
 static void on_frame(void *ctx, const struct pcapsrc_frame *f)
 {
@@ -436,8 +608,10 @@ static void on_frame(void *ctx, const struct pcapsrc_frame *f)
 					       : TL_STEP_WIRE_IN;
 	if (f->caplen < f->len)
 		ev.flags |= TL_EVENT_F_TRUNCATED;
-	snprintf(ev.host, sizeof(ev.host), "%s", f->dev->host);
-	snprintf(ev.dev, sizeof(ev.dev), "%s", f->dev->ifname);
+	if (super_len(t, f->dev->ifname, f->len))
+		ev.flags |= TL_EVENT_F_GSO;
+	str_copy(ev.host, sizeof(ev.host), f->dev->host);
+	str_copy(ev.dev, sizeof(ev.dev), f->dev->ifname);
 	frame_keys(t, f->link, f->data, f->caplen, f->len, &k);
 	enqueue(t, &ev, &k, NULL, 0);
 }
@@ -460,10 +634,13 @@ static void on_probe(void *ctx, const struct tl_probe *p, const uint8_t *bytes)
 		ev.flags |= TL_EVENT_F_DROP;
 	if (p->caplen < p->len)
 		ev.flags |= TL_EVENT_F_TRUNCATED;
+	/* Probe v2: the fast mode's super-packets and their segments. */
+	ev.flags |= p->flags & TL_EVENT_F_GSO;
 	if (p->source == TL_SRC_APP) {
 		k.payload = p->digest;
 	} else {
 		k.inner = p->digest;
+		k.parent = p->parent;
 		if (p->kind == TL_PROBE_ENCRYPT || p->kind == TL_PROBE_DECRYPT ||
 		    (p->kind == TL_PROBE_DROP && p->packet_id)) {
 			k.tunnel = true;
@@ -479,6 +656,8 @@ static void on_probe(void *ctx, const struct tl_probe *p, const uint8_t *bytes)
 	}
 	enqueue(t, &ev, &k, NULL, (int32_t)p->pid);
 	t->st.probe_events++;
+	if (p->source == TL_SRC_DAEMON)
+		t->st.daemon_probe_events++;
 }
 
 /* The host owning device dev, and whether it is its tun/tap; -1 if none. */
@@ -531,9 +710,17 @@ static void on_kevent(const struct kevent *ke, void *arg)
 		else
 			ev.step = tun ? TL_STEP_TUN_DRIVER_IN : TL_STEP_WIRE_IN;
 		kk.kind = KJ_DEV;
-		snprintf(ev.detail, sizeof(ev.detail), "%s dev %s len %u skb "
-			 "%#llx", name, ke->dev, ke->len,
-			 (unsigned long long)ke->skb);
+		{
+			size_t n = 0;
+
+			str_add(ev.detail, sizeof(ev.detail), &n, name);
+			str_add(ev.detail, sizeof(ev.detail), &n, " dev ");
+			str_add(ev.detail, sizeof(ev.detail), &n, ke->dev);
+			str_add(ev.detail, sizeof(ev.detail), &n, " len ");
+			num_add(ev.detail, sizeof(ev.detail), &n, ke->len, false);
+			str_add(ev.detail, sizeof(ev.detail), &n, " skb ");
+			num_add(ev.detail, sizeof(ev.detail), &n, ke->skb, true);
+		}
 		break;
 	case KT_FIB_LOOKUP:
 	case KT_FIB6_LOOKUP: {
@@ -640,10 +827,11 @@ static void on_kevent(const struct kevent *ke, void *arg)
 	}
 	if (host < 0)
 		return;
-	snprintf(ev.host, sizeof(ev.host), "%s", t->cfg.hosts[host].name);
-	snprintf(ev.dev, sizeof(ev.dev), "%s", ke->dev[0] ? ke->dev : ke->comm);
+	str_copy(ev.host, sizeof(ev.host), t->cfg.hosts[host].name);
+	str_copy(ev.dev, sizeof(ev.dev), ke->dev[0] ? ke->dev : ke->comm);
 	enqueue(t, &ev, &none, &kk, ke->pid);
 }
+
 
 static void on_kernel_fd(struct evloop *l, int fd, unsigned int events,
 			 void *arg)
@@ -653,17 +841,62 @@ static void on_kernel_fd(struct evloop *l, int fd, unsigned int events,
 	(void)l;
 	(void)fd;
 	(void)events;
-	ktrace_read(t->kt, on_kevent, t);
+	count_read(t, ktrace_read(t->kt, on_kevent, t));
 }
 
-/* Open the kernel source: the lab's device prefix and namespaces. */
+/* The daemons' threads: their task events are left out in the kernel (the
+ * daemons publish their own probes).  Fills pids, returns how many. */
+static unsigned int daemon_tasks(const struct tracer *t, int32_t *pids,
+				 unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < t->cfg.ndaemons; i++) {
+		char dir[64];
+		struct dirent *d;
+		DIR *dp;
+
+		snprintf(dir, sizeof(dir), "/proc/%d/task", t->cfg.daemon_pids[i]);
+		dp = opendir(dir);
+		if (!dp) {
+			if (n < max && t->cfg.daemon_pids[i] > 0)
+				pids[n++] = t->cfg.daemon_pids[i];
+			continue;
+		}
+		while ((d = readdir(dp)) && n < max) {
+			int tid = atoi(d->d_name);
+
+			if (tid > 0)
+				pids[n++] = tid;
+		}
+		closedir(dp);
+	}
+	return n;
+}
+
+/* Open the kernel source: the lab's device prefix and namespaces, and only
+ * the tracepoints the tracer ties to packets (a record it would drop costs
+ * far more read than never written). */
 static int open_kernel(struct tracer *t, char *err)
 {
 	uint64_t inodes[TRACER_MAX_HOSTS];
+	int32_t skip[KTRACE_MAX_EXCLUDE];
 	char kerr[KTRACE_ERRBUF], nerr[NETNS_ERRBUF];
-	struct ktrace_opts o = { .dev_prefix = t->cfg.dev_prefix };
+	struct ktrace_opts o = {
+		.dev_prefix = t->cfg.dev_prefix,
+		/* Not read by the tracer: write() and read() (the daemons'
+		 * tun I/O and TCP apps' data, which sock_* cannot pair),
+		 * consume_skb (every skb's normal end), netif_rx (the same
+		 * skb as netif_receive_skb, a moment before). */
+		.points = ((1u << KT_POINT_COUNT) - 1) &
+			  ~(1u << KT_SYS_WRITE | 1u << KT_SYS_READ |
+			    1u << KT_CONSUME_SKB | 1u << KT_NETIF_RX),
+		.exclude_pids = skip,
+		.fib_output_only = true,
+	};
 	int rc;
 
+	o.n_exclude = daemon_tasks(t, skip, KTRACE_MAX_EXCLUDE);
 	for (int i = 0; i < t->cfg.nhosts; i++) {
 		inodes[i] = netns_inode(t->cfg.hosts[i].ns, nerr);
 		if (!inodes[i]) {
@@ -683,6 +916,9 @@ static int open_kernel(struct tracer *t, char *err)
 		snprintf(err, TRACER_ERRBUF, "out of memory");
 		return -ENOMEM;
 	}
+	/* Woken by the kernel's buffers: a task event must be read while
+	 * its task lives (its namespace is looked up in /proc), and a ping
+	 * lives a millisecond. */
 	for (unsigned int c = 0; c < ktrace_ncpu(t->kt); c++) {
 		rc = evloop_add_fd(t->loop, ktrace_fd(t->kt, c), EV_READ,
 				   on_kernel_fd, t);
@@ -695,26 +931,120 @@ static int open_kernel(struct tracer *t, char *err)
 	return 0;
 }
 
-static void on_pcap_fd(struct evloop *l, int fd, unsigned int events,
-		       void *arg)
+/* Read what the capture handles (and the kernel's buffers) hold.  Frames
+ * are read on the tick rather than woken for each: in immediate mode a
+ * waiting reader costs the kernel a wake-up per frame, which at full speed
+ * is more than the reading itself, and a handle's ring holds far more than
+ * a tick's worth. */
+static void read_sources(struct tracer *t)
 {
-	struct tracer *t = arg;
 	char err[PCAPSRC_ERRBUF];
 
-	(void)l;
-	(void)events;
-	for (int i = 0; i < pcapsrc_count(t->pcap); i++)
-		if (pcapsrc_fd(t->pcap, i) == fd)
-			pcapsrc_dispatch(t->pcap, i, on_frame, t, err);
+	for (int i = 0; t->pcap && i < pcapsrc_count(t->pcap); i++)
+		pcapsrc_dispatch(t->pcap, i, on_frame, t, err);
+	if (t->kt)
+		ktrace_read(t->kt, on_kevent, t);
+}
+
+/*
+ * Waking the tracer for each probe datagram or kernel event costs the
+ * sender: a daemon's probe to a waiting reader is a wake-up (an IPI when
+ * the reader sleeps on the other CPU), a tracefs buffer's an irq_work.  At
+ * full speed that is more than the daemons' own work (measured: an empty
+ * reader woken by epoll keeps 28 % of the untraced TCP throughput, one
+ * that reads every 1 ms without waiting on the socket 48 %).  So when one
+ * read brings many events, the fds leave the event loop and a timer reads
+ * them every POLL_NS; when a window brings few, they come back (a ping's
+ * task event must still be read while the ping lives: its namespace is
+ * looked up in /proc).  A datagram waits at most POLL_NS, a daemon's
+ * socket holds far more than that many.
+ */
+static void set_fds(struct tracer *t, bool on);
+
+static void count_read(struct tracer *t, int n)
+{
+	uint64_t now;
+
+	if (n <= 0)
+		return;
+	t->window_n += (uint64_t)n;
+	if (t->busy || n < BUSY_READ || t->pollfd < 0)
+		return;
+	now = tl_now_ns();
+	t->busy = true;
+	t->window_ns = now;
+	t->window_n = 0;
+	set_fds(t, false);
 }
 
 static void on_probe_fd(struct evloop *l, int fd, unsigned int events,
 			void *arg)
 {
+	struct tracer *t = arg;
+
 	(void)l;
 	(void)fd;
 	(void)events;
-	probesrc_read(&((struct tracer *)arg)->probes, on_probe, arg);
+	count_read(t, probesrc_read(&t->probes, on_probe, t));
+}
+
+/* Busy: read probes and kernel events on the timer; idle again when a
+ * window brought few. */
+static void on_poll(struct evloop *l, int fd, unsigned int events, void *arg)
+{
+	struct tracer *t = arg;
+	uint64_t ticks, now;
+
+	(void)l;
+	(void)events;
+	if (read(fd, &ticks, sizeof(ticks)) < 0 || !t->busy)
+		return;
+	if (t->probes.fd >= 0)
+		t->window_n += (uint64_t)probesrc_read(&t->probes, on_probe, t);
+	if (t->kt) {
+		int n = ktrace_read(t->kt, on_kevent, t);
+
+		if (n > 0)
+			t->window_n += (uint64_t)n;
+	}
+	now = tl_now_ns();
+	if (now - t->window_ns < IDLE_WINDOW_NS)
+		return;
+	if (t->window_n < IDLE_EVENTS) {
+		t->busy = false;
+		set_fds(t, true);
+	}
+	t->window_ns = now;
+	t->window_n = 0;
+}
+
+/* Put the probe socket and the kernel's buffers in the event loop (on) or
+ * take them out and run the poll timer (off). */
+static void set_fds(struct tracer *t, bool on)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (t->probes.fd >= 0) {
+		if (on)
+			evloop_add_fd(t->loop, t->probes.fd, EV_READ,
+				      on_probe_fd, t);
+		else
+			evloop_del_fd(t->loop, t->probes.fd);
+	}
+	for (unsigned int c = 0; t->kt && c < ktrace_ncpu(t->kt); c++) {
+		if (ktrace_fd(t->kt, c) < 0)
+			continue;
+		if (on)
+			evloop_add_fd(t->loop, ktrace_fd(t->kt, c), EV_READ,
+				      on_kernel_fd, t);
+		else
+			evloop_del_fd(t->loop, ktrace_fd(t->kt, c));
+	}
+	if (!on) {
+		its.it_interval.tv_nsec = (long)POLL_NS;
+		its.it_value.tv_nsec = (long)POLL_NS;
+	}
+	timerfd_settime(t->pollfd, 0, &its, NULL);
 }
 
 static uint64_t on_tick(struct evloop *l, void *arg)
@@ -723,6 +1053,7 @@ static uint64_t on_tick(struct evloop *l, void *arg)
 	uint64_t now = tl_now_ns();
 
 	(void)l;
+	read_sources(t);
 	if (now - t->offset_at >= OFFSET_NS) {
 		t->offset = sample_offset();
 		t->offset_at = now;
@@ -751,11 +1082,13 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 	t->fn = fn;
 	t->ctx = ctx;
 	t->probes.fd = -1;
+	t->pollfd = -1;
 	t->timer = -1;
 	t->offset = sample_offset();
 	t->offset_at = tl_now_ns();
 	t->corr = corr_new();
-	if (!t->corr) {
+	t->sj = segjoin_new(seg_release, t);
+	if (!t->corr || !t->sj) {
 		rc = -ENOMEM;
 		snprintf(err, TRACER_ERRBUF, "out of memory");
 		goto out_close;
@@ -772,6 +1105,7 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 				.ns = h->ns, .host = h->name,
 				.ifname = h->wires[w] };
 	}
+	read_mtus(t, ndev);
 	if (cfg->filter && *cfg->filter) {
 		rc = compile_filter(cfg->filter, &t->prog_eth, &t->prog_ip, err);
 		if (rc)
@@ -784,15 +1118,6 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 	if (rc) {
 		snprintf(err, TRACER_ERRBUF, "%s", perr);
 		goto out_close;
-	}
-	for (int i = 0; i < pcapsrc_count(t->pcap); i++) {
-		rc = evloop_add_fd(loop, pcapsrc_fd(t->pcap, i), EV_READ,
-				   on_pcap_fd, t);
-		if (rc) {
-			snprintf(err, TRACER_ERRBUF, "event loop: %s",
-				 strerror(-rc));
-			goto out_close;
-		}
 	}
 	if (cfg->probe_path) {
 		char perr2[PROBESRC_ERRBUF];
@@ -811,6 +1136,12 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 		rc = open_kernel(t, err);
 		if (rc)
 			goto out_close;
+	}
+	t->pollfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (t->pollfd >= 0 &&
+	    evloop_add_fd(loop, t->pollfd, EV_READ, on_poll, t) < 0) {
+		close(t->pollfd);
+		t->pollfd = -1;
 	}
 	t->timer = evloop_add_timer(loop, TICK_NS, on_tick, t);
 	*tp = t;
@@ -887,6 +1218,7 @@ int64_t tracer_wall_offset(const struct tracer *t)
 
 void tracer_flush(struct tracer *t)
 {
+	read_sources(t);
 	drain(t, UINT64_MAX);
 }
 
@@ -908,31 +1240,38 @@ void tracer_stats(struct tracer *t, struct tracer_stats *st)
 	}
 	if (t->kj)
 		kjoin_counts(t->kj, &st->kernel_joined, &st->kernel_untied);
+	if (t->sj)
+		segjoin_counts(t->sj, &st->segments_tied, &st->super_untied);
 }
 
 void tracer_close(struct tracer *t)
 {
 	if (!t)
 		return;
+	/* What is still queued, not what the sources hold now: the caller
+	 * may have closed what it writes to after its own last flush. */
 	if (t->corr && t->fn)
-		tracer_flush(t);
+		drain(t, UINT64_MAX);
 	if (t->timer > 0)
 		evloop_del_timer(t->loop, t->timer);
-	if (t->pcap) {
-		for (int i = 0; i < pcapsrc_count(t->pcap); i++)
-			evloop_del_fd(t->loop, pcapsrc_fd(t->pcap, i));
+	if (t->pcap)
 		pcapsrc_close(t->pcap);
+	if (t->pollfd >= 0) {
+		evloop_del_fd(t->loop, t->pollfd);
+		close(t->pollfd);
 	}
 	if (t->probes.fd >= 0) {
-		evloop_del_fd(t->loop, t->probes.fd);
+		if (!t->busy)
+			evloop_del_fd(t->loop, t->probes.fd);
 		probesrc_close(&t->probes);
 	}
 	if (t->kt) {
-		for (unsigned int c = 0; c < ktrace_ncpu(t->kt); c++)
+		for (unsigned int c = 0; !t->busy && c < ktrace_ncpu(t->kt); c++)
 			evloop_del_fd(t->loop, ktrace_fd(t->kt, c));
 		ktrace_close(t->kt);
 	}
 	kjoin_free(t->kj);
+	segjoin_free(t->sj);
 	while (t->nheap)
 		free(heap_pop(t));
 	if (t->filtering) {

@@ -50,9 +50,13 @@ struct tracer_stats {
 	uint64_t packets;		/* numbered */
 	uint64_t pcap_drops;		/* frames the kernel dropped for us */
 	uint64_t probe_events, probe_malformed;
+	uint64_t daemon_probe_events;	/* of probe_events, the daemons' */
 	uint64_t late;			/* arrived after their window had passed */
 	uint64_t kernel_events, kernel_lost;	/* from tracefs */
 	uint64_t kernel_joined, kernel_untied;
+	uint64_t segments_tied;		/* to their write or super-packet */
+	uint64_t super_untied;		/* super-skbs whose segments were
+					 * not seen */
 };
 
 /* Called for every observation, in time order, with its packet number. */

@@ -247,10 +247,14 @@ static void receive_gro(struct tunnel *t, int i)
 		}
 	}
 	t->stats.udp_gro_msgs += seg < len;
-	for (size_t off = 0; off < len; off += seg)
+	/* At least once: an empty datagram is a drop to count too. */
+	for (size_t off = 0; off < len || off == 0; off += seg) {
 		receive_datagram(t, t->rx[i] + off,
 				 len - off < seg ? len - off : seg,
 				 &t->rx_addr[i], mh->msg_namelen);
+		if (!seg)
+			break;
+	}
 }
 
 void receive_from_udp(struct tunnel *t)
