@@ -46,21 +46,18 @@ busy_pct() {
 		d = (y[1] - x[1]) + (y[2] - x[2]); printf "%d", d ? 100 * (y[1] - x[1]) / d : 0}'
 }
 
-# probes_made: the probe events both daemons made so far (one per tun read,
-# UDP datagram sent or received, tun write), from their status files: the
-# tracer's count of those it received says how many the daemons could not
-# hand over (their socket was full: a loss too).
-probes_made() {
+# probes_count: "MADE DROPPED": the probe events both daemons made so far,
+# and those they could not hand over (the tracer's socket was full: a loss
+# too), from the "probes S sent D dropped U unheard" line of their status
+# files (rewritten once a second: read them a second after the run).
+probes_count() {
 	cat /run/tunlab/"$LAB"/tunnel-*.status 2>/dev/null | awk '
-		$1 == "tun_read" || $1 == "udp_sent" || $1 == "udp_received" ||
-		$1 == "tun_written" {s += $2} END {print s + 0}'
+		$1 == "probes" {m += $2 + $4 + $6; d += $4} END {print m + 0, d + 0}'
 }
 
-# probes_lost MADE0 MADE1 ERRFILE: made during the trace less received.
-probes_lost() {
-	got=$(sed -n 's/.* probe events received (\([0-9]*\) from the daemons).*/\1/p' "$3")
-	echo "$1 $2 ${got:-0}" | awk '{d = $2 - $1 - $3; print (d > 0 ? d : 0)}'
-}
+# probes_lost "M0 D0" "M1 D1": dropped during the run; probes_made: made.
+probes_lost() { echo "$1 $2" | awk '{print $4 - $2}'; }
+probes_made() { echo "$1 $2" | awk '{print $3 - $1}'; }
 
 # cpu_ticks PID: utime + stime of a process, in clock ticks.
 cpu_ticks() {
@@ -90,7 +87,7 @@ HZ=$(getconf CLK_TCK)
 off="" on=""
 for i in $(seq "$REPEATS"); do
 	off="$off $(tcp_gbits)"
-	m0=$(probes_made)
+	m0=$(probes_count)
 	"$T" trace --lab "$LAB" -w "$DIR/tcp.pcapng" --snaplen 200 --quiet \
 		--duration $((SECS + 3)) 2>"$DIR/tcp.err" &
 	tr=$!
@@ -101,8 +98,9 @@ for i in $(seq "$REPEATS"); do
 	c1=$(cpu_ticks "$tr") t1=$(date +%s.%N)
 	cpu=$(echo "$c0 $c1 $t0 $t1 $HZ" | awk '{printf "%.0f", 100 * ($2 - $1) / $5 / ($4 - $3)}')
 	wait "$tr"
-	m1=$(probes_made)
-	echo "  #$i TCP off $(echo "$off" | awk '{print $NF}') Gbit/s, on $(echo "$on" | awk '{print $NF}') Gbit/s, tracer CPU ${cpu}%, probe events the daemons could not hand over $(probes_lost "$m0" "$m1" "$DIR/tcp.err") of $((m1 - m0)); $(tail -n 1 "$DIR/tcp.err" | sed 's/^tunlab trace: //')"
+	sleep 1.1
+	m1=$(probes_count)
+	echo "  #$i TCP off $(echo "$off" | awk '{print $NF}') Gbit/s, on $(echo "$on" | awk '{print $NF}') Gbit/s, tracer CPU ${cpu}%, probe events the daemons could not hand over $(probes_lost "$m0" "$m1") of $(probes_made "$m0" "$m1"); $(tail -n 1 "$DIR/tcp.err" | sed 's/^tunlab trace: //')"
 	b=$(busy_pct)
 	[ "$b" -ge 10 ] && echo "  WARNING: CPUs ${b}% busy between runs: other work on the machine"
 done
@@ -112,7 +110,7 @@ ratio=$(echo "$mon $moff" | awk '{printf "%.2f", $1 / $2}')
 
 # 10,000 packets/s for SECS seconds, traced.
 count=$((10000 * SECS))
-m0=$(probes_made)
+m0=$(probes_count)
 "$T" trace --lab "$LAB" -w "$DIR/udp.pcapng" --snaplen 200 --quiet \
 	--duration $((SECS + 3)) 2>"$DIR/udp.err" &
 tr=$!
@@ -125,8 +123,9 @@ sleep 0.3
 "$T" exec --lab "$LAB" mobile -- "$T" app send --count "$count" --rate 10000 \
 	--size 64 --quiet 10.8.0.1 >/dev/null 2>&1
 wait "$tr"
-m1=$(probes_made)
-plost=$(probes_lost "$m0" "$m1" "$DIR/udp.err")
+sleep 1.1
+m1=$(probes_count)
+plost=$(probes_lost "$m0" "$m1")
 summary=$(tail -n 1 "$DIR/udp.err")
 events=$(echo "$summary" | sed -n 's/.*: \([0-9]*\) events,.*/\1/p')
 lost=$(echo "$summary" | grep -o '[0-9]* frames (pcap)\|[0-9]* malformed\|[0-9]* late\|[0-9]* kernel events (tracefs' |

@@ -31,6 +31,8 @@ struct evloop {
 	struct timer *timers;	/* unordered: a loop has a handful */
 	int ntimers;
 	long next_id;
+	void (*after)(void *arg);	/* after each round of callbacks */
+	void *after_arg;
 };
 
 struct evloop *evloop_new(void)
@@ -208,6 +210,12 @@ static int run_timers(struct evloop *l)
 	return ran;
 }
 
+void evloop_set_after(struct evloop *l, void (*fn)(void *arg), void *arg)
+{
+	l->after = fn;
+	l->after_arg = arg;
+}
+
 int evloop_once(struct evloop *l, int timeout_ms)
 {
 	struct epoll_event ready[MAX_READY];
@@ -234,7 +242,10 @@ int evloop_once(struct evloop *l, int timeout_ms)
 		l->fds[fd].fn(l, fd, events, l->fds[fd].arg);
 		ran++;
 	}
-	return ran + run_timers(l);
+	ran += run_timers(l);
+	if (ran && l->after)
+		l->after(l->after_arg);
+	return ran;
 }
 
 int evloop_run(struct evloop *l)

@@ -42,6 +42,10 @@ long evloop_add_timer(struct evloop *l, uint64_t delay_ns,
 		      evloop_timer_fn fn, void *arg);
 void evloop_del_timer(struct evloop *l, long id);
 
+/* Call fn after each round of callbacks (e.g. to send what they batched
+ * before the loop sleeps); NULL: nothing. */
+void evloop_set_after(struct evloop *l, void (*fn)(void *arg), void *arg);
+
 /* Wait at most timeout_ms (-1: until something is due) and dispatch what is
  * ready.  Returns the number of callbacks run, or a negative errno. */
 int evloop_once(struct evloop *l, int timeout_ms);

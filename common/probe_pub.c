@@ -2,6 +2,7 @@
 /* Non-blocking probe publisher: see probe.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -10,6 +11,7 @@
 #include "probe_pub.h"
 
 #define RETRY_NS 1000000000ull
+#define BATCH_MAX 65536		/* a datagram; the tracer reads this much */
 
 int probe_pub_open(struct probe_pub *p, const char *path, const char *host)
 {
@@ -39,11 +41,43 @@ bool probe_pub_wanted(struct probe_pub *p)
 	return true;
 }
 
+/* Send n records in one datagram (iov), and count them. */
+static void deliver(struct probe_pub *p, struct iovec *iov, int niov,
+		    unsigned int n, uint64_t now)
+{
+	struct msghdr msg = {
+		.msg_name = &p->addr, .msg_namelen = sizeof(p->addr),
+		.msg_iov = iov, .msg_iovlen = (size_t)niov,
+	};
+
+	if (sendmsg(p->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+		p->sent += n;
+		p->retry_ns = 0;
+	} else if (errno == EAGAIN || errno == ENOBUFS) {
+		p->dropped += n;
+	} else {
+		/* ENOENT or ECONNREFUSED: no tracer bound the socket yet. */
+		p->unheard += n;
+		p->retry_ns = now + RETRY_NS;
+	}
+}
+
+void probe_pub_flush(struct probe_pub *p)
+{
+	struct iovec iov;
+
+	if (!p->nbatch)
+		return;
+	iov = (struct iovec){ p->batch, p->used };
+	deliver(p, &iov, 1, p->nbatch, tl_now_ns());
+	p->used = 0;
+	p->nbatch = 0;
+}
+
 void probe_pub_send(struct probe_pub *p, struct tl_probe *hdr,
 		    const void *bytes, size_t caplen)
 {
 	struct iovec iov[2];
-	struct msghdr msg = { 0 };
 	uint64_t now;
 
 	if (p->fd < 0)
@@ -67,29 +101,44 @@ void probe_pub_send(struct probe_pub *p, struct tl_probe *hdr,
 	hdr->pid = (uint32_t)getpid();
 	hdr->caplen = (uint32_t)caplen;
 	memcpy(hdr->host, p->host, sizeof(hdr->host));
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = sizeof(*hdr);
-	iov[1].iov_base = (void *)bytes;
-	iov[1].iov_len = caplen;
-	msg.msg_name = &p->addr;
-	msg.msg_namelen = sizeof(p->addr);
-	msg.msg_iov = iov;
-	msg.msg_iovlen = 2;
-	if (sendmsg(p->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
-		p->sent++;
-		p->retry_ns = 0;
-	} else if (errno == EAGAIN || errno == ENOBUFS) {
-		p->dropped++;
-	} else {
-		/* ENOENT or ECONNREFUSED: no tracer bound the socket yet. */
-		p->unheard++;
-		p->retry_ns = now + RETRY_NS;
+	if (p->batch) {
+		if (p->used + sizeof(*hdr) + caplen > BATCH_MAX)
+			probe_pub_flush(p);
+		memcpy(p->batch + p->used, hdr, sizeof(*hdr));
+		if (caplen)
+			memcpy(p->batch + p->used + sizeof(*hdr), bytes,
+			       caplen);
+		p->used += sizeof(*hdr) + caplen;
+		p->nbatch++;
+		return;
 	}
+	iov[0] = (struct iovec){ hdr, sizeof(*hdr) };
+	iov[1] = (struct iovec){ (void *)bytes, caplen };
+	deliver(p, iov, 2, 1, now);
+}
+
+int probe_pub_batch(struct probe_pub *p)
+{
+	int v = 8 << 20;
+
+	if (p->fd < 0 || p->batch)
+		return 0;
+	/* A unix datagram waits on the sender's account until read: room
+	 * for bursts while the tracer catches up (FORCE passes the system
+	 * limit as root, before a daemon drops its privileges). */
+	if (setsockopt(p->fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)))
+		setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	p->batch = malloc(BATCH_MAX);
+	return p->batch ? 0 : -ENOMEM;
 }
 
 void probe_pub_close(struct probe_pub *p)
 {
-	if (p->fd >= 0)
+	if (p->fd >= 0) {
+		probe_pub_flush(p);
 		close(p->fd);
+	}
 	p->fd = -1;
+	free(p->batch);
+	p->batch = NULL;
 }

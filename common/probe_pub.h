@@ -25,6 +25,10 @@ struct probe_pub {
 	uint64_t sent;		/* delivered to the socket queue */
 	uint64_t dropped;	/* queue full: the tracer fell behind */
 	uint64_t unheard;	/* nobody listening */
+	/* Batching (probe_pub_batch): records wait here for one send. */
+	uint8_t *batch;
+	size_t used;
+	unsigned int nbatch;
 };
 
 /* Open a publisher for path (NULL or "" turns publishing off: every call
@@ -39,6 +43,15 @@ int probe_pub_open(struct probe_pub *p, const char *path, const char *host);
 void probe_pub_send(struct probe_pub *p, struct tl_probe *hdr,
 		    const void *bytes, size_t caplen);
 
+/* From now on, keep events until probe_pub_flush() (or until the batch is
+ * full) and send them as one datagram of records back to back: one
+ * syscall per batch of packets instead of one per event.  0 or -ENOMEM. */
+int probe_pub_batch(struct probe_pub *p);
+
+/* Send what the batch holds. */
+void probe_pub_flush(struct probe_pub *p);
+
+/* Flush, close, free the batch. */
 void probe_pub_close(struct probe_pub *p);
 
 /* Whether an event would be sent now: publishing is on and a tracer was

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Probe events: what tunnel daemons (steps 4, 5, 5', 4') and lab apps
- * (steps 1, 1') tell the tracer, one AF_UNIX datagram per event, sent
- * without blocking to the lab's probe socket, a pathname socket in the
- * lab's run directory (an abstract name would not cross namespaces).
+ * (steps 1, 1') tell the tracer, in AF_UNIX datagrams sent without
+ * blocking to the lab's probe socket, a pathname socket in the lab's run
+ * directory (an abstract name would not cross namespaces).
  *
- * A datagram is struct tl_probe followed by caplen bytes.  All fields are
- * in host byte order: sender and receiver run on the same machine.
+ * A record is struct tl_probe followed by caplen bytes; a datagram holds
+ * one record (the apps) or several back to back (the daemons batch a round
+ * of packets).  All fields are in host byte order: sender and receiver run
+ * on the same machine.
  */
 #ifndef TUNLAB_PROBE_H
 #define TUNLAB_PROBE_H

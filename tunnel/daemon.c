@@ -108,6 +108,10 @@ static void print_stats(const struct tunnel *t, FILE *out)
 	fprintf(out, "keepalives %" PRIu64 "\nhandshakes %" PRIu64
 		"\nrekeys %" PRIu64 "\nfloats %" PRIu64 "\n", s->keepalives,
 		s->handshakes, s->rekeys, s->floats);
+	if (t->probes.pub.fd >= 0)
+		fprintf(out, "probes %" PRIu64 " sent %" PRIu64 " dropped %"
+			PRIu64 " unheard\n", t->probes.pub.sent,
+			t->probes.pub.dropped, t->probes.pub.unheard);
 	if (t->cfg->offload)
 		fprintf(out, "super_read %" PRIu64 " packets %" PRIu64
 			" segments\nsuper_written %" PRIu64 " packets %" PRIu64
@@ -600,6 +604,15 @@ static unsigned int device_mtu(const struct tunnel_cfg *cfg)
 
 /* Everything privileged: device, sockets, keys, files.  The server drops
  * its privileges at the end; the client after its first session. */
+/* After each round of the loop: the round's probe events, as one datagram
+ * (one syscall per batch of packets, not four per packet). */
+static void flush_probes(void *arg)
+{
+	struct tunnel *t = arg;
+
+	probe_pub_flush(&t->probes.pub);
+}
+
 static int setup(struct tunnel *t, char *err)
 {
 	const struct tunnel_cfg *cfg = t->cfg;
@@ -659,6 +672,8 @@ static int setup(struct tunnel *t, char *err)
 	if (rc)
 		goto out_msg;
 	rc = probe_pub_open(&t->probes.pub, cfg->probe_path, cfg->host);
+	if (!rc)
+		rc = probe_pub_batch(&t->probes.pub);
 	if (rc) {
 		snprintf(err, TUNNEL_ERRBUF, "probe socket %s: %s",
 			 cfg->probe_path, strerror(-rc));
@@ -728,6 +743,7 @@ static int setup(struct tunnel *t, char *err)
 		snprintf(err, TUNNEL_ERRBUF, "event loop: %s", strerror(errno));
 		return -EIO;
 	}
+	evloop_set_after(t->loop, flush_probes, t);
 	write_status(t);
 	if (cfg->server)
 		return drop_privileges(t, err);
