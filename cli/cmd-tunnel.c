@@ -63,12 +63,14 @@ int cmd_tunnel(int argc, char **argv)
 		{ "status", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "offload", no_argument, NULL, 'F' },
+		{ "busy-poll", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_command *cmd = cli_find("tunnel");
 	struct tunnel_cfg cfg = {
 		.data_port = 1194, .control_port = 1195, .wire_mtu = 1500,
 		.cipher = CRYPTO_AES_256_GCM, .user = "nobody",
+		.busy_poll_us = -1,
 		.probe_path = getenv(TL_PROBE_ENV), .host = getenv("TUNLAB_HOST"),
 	};
 	const char *pki = NULL, *name = NULL, *dev_type = "tun";
@@ -77,7 +79,7 @@ int cmd_tunnel(int argc, char **argv)
 	int ch, rc;
 
 	while ((ch = cli_getopt(cmd, argc, argv,
-				"+sr:t:d:p:P:b:k:n:A:C:K:c:o:O:R:z:m:w:x:X:L:u:g:e:H:S:vF",
+				"+sr:t:d:p:P:b:k:n:A:C:K:c:o:O:R:z:m:w:x:X:L:u:g:e:H:S:vFB:",
 				longopts)) != -1) {
 		switch (ch) {
 		case 's': cfg.server = true; break;
@@ -100,6 +102,12 @@ int cmd_tunnel(int argc, char **argv)
 		case 'S': cfg.status_path = optarg; break;
 		case 'v': cfg.verbose = true; break;
 		case 'F': cfg.offload = true; break;
+		case 'B':
+			if (parse_uint(optarg, 0, 10000, &v))
+				return cli_usage_error(cmd, "--busy-poll: "
+						       "0..10000 microseconds");
+			cfg.busy_poll_us = (int)v;
+			break;
 		case 'R':
 			if (cfg.nroutes == TUNNEL_MAX_ROUTES)
 				return cli_usage_error(cmd, "at most %d --route",

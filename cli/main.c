@@ -196,6 +196,11 @@ static const struct cli_command commands[] = {
 	  "                          super-packets (TSO), cut into segments\n"
 	  "                          here and sent with UDP GSO; received ones\n"
 	  "                          are merged again (docs/wire-format.md)\n"
+	  "  -B, --busy-poll US      after a packet, look for the next one\n"
+	  "                          for US microseconds before sleeping:\n"
+	  "                          lower latency for CPU time while traffic\n"
+	  "                          flows, none when idle (client 100,\n"
+	  "                          server 0; 0 turns it off)\n"
 	  "\n"
 	  "SIGUSR1 prints the counters; SIGINT/SIGTERM stop (with counters).\n",
 	  cmd_tunnel, CMD_NEEDS_ROOT },

@@ -33,6 +33,8 @@ struct evloop {
 	long next_id;
 	void (*after)(void *arg);	/* after each round of callbacks */
 	void *after_arg;
+	uint64_t spin_ns;	/* busy-poll this long after activity */
+	uint64_t active_ns;	/* when an fd callback last ran */
 };
 
 struct evloop *evloop_new(void)
@@ -216,12 +218,40 @@ void evloop_set_after(struct evloop *l, void (*fn)(void *arg), void *arg)
 	l->after_arg = arg;
 }
 
+void evloop_set_busy_poll(struct evloop *l, uint64_t ns)
+{
+	l->spin_ns = ns;
+}
+
+/* Shortly after activity, look for more without sleeping: the answer to
+ * what was just sent often comes within microseconds, and waking a
+ * process that slept (an idle CPU, an interrupt to wake it) takes longer
+ * than that, on a virtual machine many times longer. */
+static int spin(struct evloop *l, struct epoll_event *ready)
+{
+	uint64_t until = l->active_ns + l->spin_ns;
+
+	if (!l->spin_ns || !l->active_ns)
+		return 0;
+	do {
+		int n = epoll_wait(l->epfd, ready, MAX_READY, 0);
+
+		if (n)
+			return n;
+	} while (tl_now_ns() < until);
+	l->active_ns = 0;
+	return 0;
+}
+
 int evloop_once(struct evloop *l, int timeout_ms)
 {
 	struct epoll_event ready[MAX_READY];
 	int n, ran;
 
-	n = epoll_wait(l->epfd, ready, MAX_READY, wait_ms(l, timeout_ms));
+	n = timeout_ms ? spin(l, ready) : 0;
+	if (!n)
+		n = epoll_wait(l->epfd, ready, MAX_READY,
+			       wait_ms(l, timeout_ms));
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	ran = 0;
@@ -242,6 +272,8 @@ int evloop_once(struct evloop *l, int timeout_ms)
 		l->fds[fd].fn(l, fd, events, l->fds[fd].arg);
 		ran++;
 	}
+	if (ran && l->spin_ns)
+		l->active_ns = tl_now_ns();
 	ran += run_timers(l);
 	if (ran && l->after)
 		l->after(l->after_arg);

@@ -46,6 +46,11 @@ void evloop_del_timer(struct evloop *l, long id);
  * before the loop sleeps); NULL: nothing. */
 void evloop_set_after(struct evloop *l, void (*fn)(void *arg), void *arg);
 
+/* After an fd callback ran, look for more events without sleeping for up
+ * to ns before blocking (0, the default: never).  Trades CPU time while
+ * traffic flows (none when idle) for wake-up latency. */
+void evloop_set_busy_poll(struct evloop *l, uint64_t ns);
+
 /* Wait at most timeout_ms (-1: until something is due) and dispatch what is
  * ready.  Returns the number of callbacks run, or a negative errno. */
 int evloop_once(struct evloop *l, int timeout_ms);

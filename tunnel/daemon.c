@@ -626,7 +626,7 @@ static int setup(struct tunnel *t, char *err)
 	};
 	char msg[CONTROL_ERRBUF], derr[DEVICE_ERRBUF];
 	sigset_t sigs;
-	int rc;
+	int rc, spin_us;
 
 	if (cfg->wire_mtu < 576 || device_mtu(cfg) < 576 - WIRE_OVERHEAD) {
 		snprintf(err, TUNNEL_ERRBUF, "MTU %u is too small",
@@ -744,6 +744,11 @@ static int setup(struct tunnel *t, char *err)
 		return -EIO;
 	}
 	evloop_set_after(t->loop, flush_probes, t);
+	spin_us = cfg->busy_poll_us;
+	if (spin_us < 0)
+		spin_us = cfg->server ? TUNNEL_BUSY_POLL_SERVER_US :
+					TUNNEL_BUSY_POLL_CLIENT_US;
+	evloop_set_busy_poll(t->loop, 1000ull * (uint64_t)spin_us);
 	write_status(t);
 	if (cfg->server)
 		return drop_privileges(t, err);

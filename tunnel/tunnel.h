@@ -26,6 +26,11 @@
 #define TUNNEL_ERRBUF 512
 #define TUNNEL_MAX_ROUTES 8
 #define TUNNEL_MAX_RESERVE 64
+/* --busy-poll defaults: a client spins briefly after each packet (an
+ * answer usually comes sooner than a sleeping process wakes); a server,
+ * shared by many clients, does not.  bench/README.md has the figures. */
+#define TUNNEL_BUSY_POLL_CLIENT_US 100
+#define TUNNEL_BUSY_POLL_SERVER_US 0
 
 struct tunnel_cfg {
 	bool server;
@@ -53,6 +58,8 @@ struct tunnel_cfg {
 	const char *host;		/* lab host name for probe events */
 	const char *status_path;	/* counters rewritten here each second */
 	bool offload;			/* fast mode: TSO from the tun, UDP GSO/GRO */
+	int busy_poll_us;		/* look for packets this long after the
+					 * last before sleeping; < 0: default */
 	bool verbose;
 };
 

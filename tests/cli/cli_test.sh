@@ -47,6 +47,12 @@ check "a file that is not a capture" 1 "not a pcapng file" \
 check "help of an unknown command" 2 "no command 'nope'" "$TUNLAB" help nope
 check "steps explains step 5'" 0 "receive + decrypt" "$TUNLAB" steps "5'"
 check "steps rejects step 8" 2 "no step '8'" "$TUNLAB" steps 8
+# (tunnel checks root before its options.)
+if [ "$(id -u)" -eq 0 ]; then
+	check "tunnel rejects --busy-poll out of range" 2 \
+		"busy-poll: 0..10000 microseconds" \
+		"$TUNLAB" tunnel --server --busy-poll 20000
+fi
 
 # Every command of the table: in `tunlab help`, with its own --help, and in
 # the man page.
