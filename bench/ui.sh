@@ -19,7 +19,7 @@ BUILD=${1:-build}
 EVENTS=${2:-1000000}
 SOCK=tlbench$$
 DIR=$(mktemp -d /tmp/tunlab-uibench.XXXXXX)
-trap 'tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -rf "$DIR"' EXIT
+trap 'tmux -L "$SOCK" kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; rm -rf "$DIR"' EXIT
 TUNLAB=$(cd "$BUILD" && pwd)/tunlab
 
 # tracegen writes 18 events per packet, and a dropped datagram at the end.

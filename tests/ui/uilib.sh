@@ -10,6 +10,8 @@ DIR=$(mktemp -d /tmp/tunlab-ui.XXXXXX)
 
 ui_cleanup() {
 	tmux -L "$SOCK" kill-server >/dev/null 2>&1
+	# A killed server leaves its socket file behind.
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"
 	rm -rf "$DIR"
 }
 
