@@ -34,6 +34,28 @@ static uint64_t span(uint64_t h, const uint8_t *p, size_t len, size_t have)
 	return fnv(fnv_len(h, len), p, n);
 }
 
+/* The same over an IP payload of protocol proto: a TCP or UDP checksum
+ * counts as zero.  It is the one field that changes on the way (a device
+ * with checksum offload holds it partial, the daemon in the fast mode or
+ * the NIC finishes it), like the IP header's own, which is left out. */
+static uint64_t span_l4(uint64_t h, const uint8_t *p, size_t len, size_t have,
+			unsigned int proto)
+{
+	size_t n = len < TL_DIGEST_SPAN ? len : TL_DIGEST_SPAN, at;
+	uint8_t b[TL_DIGEST_SPAN];
+
+	if (proto != 6 && proto != 17)
+		return span(h, p, len, have);
+	if (n > have)
+		n = have;
+	for (size_t i = 0; i < n; i++)
+		b[i] = p[i];
+	at = proto == 6 ? 16 : 6;
+	for (size_t i = at; i < at + 2 && i < n; i++)
+		b[i] = 0;
+	return fnv(fnv_len(h, len), b, n);
+}
+
 uint64_t tl_digest_payload(const void *buf, size_t len)
 {
 	return span(FNV_OFFSET, buf, len, len);
@@ -63,7 +85,9 @@ uint64_t tl_digest_ip(const void *pkt, size_t caplen)
 		h = fnv(h, p + 4, 2);		/* identification */
 		h = fnv(h, p + 9, 1);		/* protocol */
 		h = fnv(h, p + 12, 8);		/* source, destination */
-		return span(h, p + hlen, total - hlen, caplen - hlen);
+		/* Only a first fragment starts with the transport header. */
+		return span_l4(h, p + hlen, total - hlen, caplen - hlen,
+			       ((p[6] << 8 | p[7]) & 0x1fff) ? 0 : p[9]);
 	case 6:
 		if (caplen < 40)
 			return 0;
@@ -71,7 +95,7 @@ uint64_t tl_digest_ip(const void *pkt, size_t caplen)
 		h = fnv(h, p + 1, 3);		/* flow label (with tclass bits) */
 		h = fnv(h, p + 6, 1);		/* next header */
 		h = fnv(h, p + 8, 32);		/* source, destination */
-		return span(h, p + 40, total, caplen - 40);
+		return span_l4(h, p + 40, total, caplen - 40, p[6]);
 	default:
 		return 0;
 	}

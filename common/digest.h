@@ -29,7 +29,8 @@ uint64_t tl_digest_payload_part(const void *buf, size_t len, size_t have);
  * (addresses, protocol, IPv4 id, IPv6 flow label, payload length) and the
  * first TL_DIGEST_SPAN bytes of its payload; 0 if it is not a whole IP
  * header.  TTL, hop limit and header checksum are left out: a router
- * changes them. */
+ * changes them; so is a TCP or UDP checksum: checksum offload leaves it
+ * partial at one point and finished at the next. */
 uint64_t tl_digest_ip(const void *pkt, size_t caplen);
 
 /* Digest of a frame as a tun or tap device holds it, the one both the

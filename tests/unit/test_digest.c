@@ -45,6 +45,41 @@ static void test_ip_digest_ignores_ttl_and_checksum(void **state)
 }
 
 /* A capture cut after the span still gives the same digest. */
+/* A UDP or TCP checksum partial at the tun (offload) and finished later
+ * is the same packet; in a later fragment those bytes are data. */
+static void test_ip_digest_ignores_l4_checksum(void **state)
+{
+	uint8_t copy[sizeof(v4)], c6[sizeof(v6)];
+	uint64_t d = tl_digest_ip(v4, sizeof(v4)), d6;
+
+	(void)state;
+	memcpy(copy, v4, sizeof(v4));
+	copy[26] = 0x5a;		/* UDP checksum */
+	copy[27] = 0xa5;
+	assert_true(tl_digest_ip(copy, sizeof(copy)) == d);
+	copy[28] = 'j';			/* the data still counts */
+	assert_true(tl_digest_ip(copy, sizeof(copy)) != d);
+
+	memcpy(copy, v4, sizeof(v4));
+	copy[9] = 6;			/* TCP: its checksum is at 16 */
+	d = tl_digest_ip(copy, sizeof(copy));
+	copy[20 + 16] = 0x77;
+	assert_true(tl_digest_ip(copy, sizeof(copy)) == d);
+	copy[20 + 6] = 0x77;		/* not a checksum in TCP */
+	assert_true(tl_digest_ip(copy, sizeof(copy)) != d);
+
+	memcpy(copy, v4, sizeof(v4));
+	copy[7] = 0x10;			/* a later fragment */
+	d = tl_digest_ip(copy, sizeof(copy));
+	copy[26] = 0x5a;
+	assert_true(tl_digest_ip(copy, sizeof(copy)) != d);
+
+	memcpy(c6, v6, sizeof(v6));
+	d6 = tl_digest_ip(c6, sizeof(c6));
+	c6[40 + 6] = 0x12;		/* IPv6 UDP checksum */
+	assert_true(tl_digest_ip(c6, sizeof(c6)) == d6);
+}
+
 static void test_ip_digest_needs_only_the_span(void **state)
 {
 	uint8_t big[20 + 400];
@@ -129,6 +164,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ip_digest_ignores_ttl_and_checksum),
+		cmocka_unit_test(test_ip_digest_ignores_l4_checksum),
 		cmocka_unit_test(test_ip_digest_needs_only_the_span),
 		cmocka_unit_test(test_ipv6_and_bad_input),
 		cmocka_unit_test(test_payload_digest),
