@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Packet digests: see digest.h. */
+#include <string.h>
+
 #include "digest.h"
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
@@ -11,6 +13,26 @@ static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
 		h ^= p[i];
 		h *= FNV_PRIME;
 	}
+	return h;
+}
+
+/* The same step eight bytes at a time (little-endian words, whatever the
+ * host), then a final mix so that every bit of the digest depends on every
+ * byte: the digest runs four times per packet in the daemon and once per
+ * frame in the tracer, and byte by byte it showed in their profiles. */
+static uint64_t fnv_words(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t w = 0;
+
+		for (int i = 7; i >= 0; i--)
+			w = w << 8 | p[i];
+		h = (h ^ w) * FNV_PRIME;
+	}
+	h = fnv(h, p, n);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
 	return h;
 }
 
@@ -31,7 +53,7 @@ static uint64_t span(uint64_t h, const uint8_t *p, size_t len, size_t have)
 
 	if (n > have)
 		n = have;
-	return fnv(fnv_len(h, len), p, n);
+	return fnv_words(fnv_len(h, len), p, n);
 }
 
 /* The same over an IP payload of protocol proto: a TCP or UDP checksum
@@ -48,12 +70,11 @@ static uint64_t span_l4(uint64_t h, const uint8_t *p, size_t len, size_t have,
 		return span(h, p, len, have);
 	if (n > have)
 		n = have;
-	for (size_t i = 0; i < n; i++)
-		b[i] = p[i];
+	memcpy(b, p, n);
 	at = proto == 6 ? 16 : 6;
 	for (size_t i = at; i < at + 2 && i < n; i++)
 		b[i] = 0;
-	return fnv(fnv_len(h, len), b, n);
+	return fnv_words(fnv_len(h, len), b, n);
 }
 
 uint64_t tl_digest_payload(const void *buf, size_t len)

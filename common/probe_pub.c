@@ -18,6 +18,7 @@ int probe_pub_open(struct probe_pub *p, const char *path, const char *host)
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 	snprintf(p->host, sizeof(p->host), "%s", host ? host : "");
+	p->pid = (uint32_t)getpid();
 	if (!path || !path[0])
 		return 0;
 	if (strlen(path) >= sizeof(p->addr.sun_path))
@@ -98,7 +99,7 @@ void probe_pub_send(struct probe_pub *p, struct tl_probe *hdr,
 	 * event is about); otherwise now. */
 	if (!hdr->ts_ns)
 		hdr->ts_ns = now;
-	hdr->pid = (uint32_t)getpid();
+	hdr->pid = p->pid;
 	hdr->caplen = (uint32_t)caplen;
 	memcpy(hdr->host, p->host, sizeof(hdr->host));
 	if (p->batch) {

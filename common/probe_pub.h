@@ -25,6 +25,7 @@ struct probe_pub {
 	uint64_t sent;		/* delivered to the socket queue */
 	uint64_t dropped;	/* queue full: the tracer fell behind */
 	uint64_t unheard;	/* nobody listening */
+	uint32_t pid;		/* ours, asked once */
 	/* Batching (probe_pub_batch): records wait here for one send. */
 	uint8_t *batch;
 	size_t used;

@@ -52,6 +52,16 @@ const char *tunnel_drop_name(unsigned int reason)
 	return "?";
 }
 
+const char *tunnel_addr_text(struct tunnel *t,
+			     const struct sockaddr_storage *addr)
+{
+	if (!t->text[0] || !addr_same(&t->text_addr, addr)) {
+		t->text_addr = *addr;
+		addr_fmt(addr, t->text, sizeof(t->text));
+	}
+	return t->text;
+}
+
 void tunnel_log(struct tunnel *t, const char *fmt, ...)
 {
 	va_list ap;

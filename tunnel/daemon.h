@@ -96,6 +96,11 @@ struct tunnel {
 	struct rx_note notes[OFFLOAD_GRO_MAX_SEGS];	/* gro's segments */
 	int nnotes;
 
+	/* The last address written as text for a probe event: a tunnel
+	 * talks to few, and inet_ntop per packet showed in profiles. */
+	struct sockaddr_storage text_addr;
+	char text[64];
+
 	/* Log lines about drops: at most one a second per reason. */
 	uint64_t log_next_ns[TUNNEL_DROP_MAX];
 	uint64_t log_quiet[TUNNEL_DROP_MAX];
@@ -128,6 +133,10 @@ int socket_open(struct tunnel *t, char *err);
 void tunnel_drop(struct tunnel *t, unsigned int reason, unsigned int step,
 		 const struct crypto_info *info, const uint8_t *bytes,
 		 size_t len, const struct sockaddr_storage *peer);
+/* addr as text ("192.0.2.1:1194"), for probe events; valid until the
+ * next call. */
+const char *tunnel_addr_text(struct tunnel *t,
+			     const struct sockaddr_storage *addr);
 void tunnel_log(struct tunnel *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

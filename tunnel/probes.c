@@ -14,6 +14,62 @@ static uint64_t inner_digest(const struct tunnel_probes *p, const uint8_t *pkt,
 	return tl_digest_frame(pkt, len, len, p->tap);
 }
 
+/* The detail text, built without printf: at full speed the daemon writes
+ * four of these per packet, and printf cost it more than the event's
+ * send. */
+struct text {
+	char *buf;
+	size_t n, len;
+};
+
+static void put(struct text *t, const char *s)
+{
+	while (*s && t->len + 1 < t->n)
+		t->buf[t->len++] = *s++;
+	t->buf[t->len] = '\0';
+}
+
+static void put_u(struct text *t, uint64_t v)
+{
+	char d[24];
+	int i = (int)sizeof(d) - 1;
+
+	d[i] = '\0';
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && i > 0);
+	put(t, d + i);
+}
+
+/* The first 4 bytes of a tag as hex: enough to recognise it. */
+static void put_tag(struct text *t, const uint8_t tag[TL_WIRE_TAG_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	char s[9];
+
+	for (int i = 0; i < 4; i++) {
+		s[2 * i] = hex[tag[i] >> 4];
+		s[2 * i + 1] = hex[tag[i] & 15];
+	}
+	s[8] = '\0';
+	put(t, s);
+}
+
+/* "key K peer P pid N tag T.." */
+static void put_keys(struct text *t, const struct crypto_info *info)
+{
+	put(t, "key ");
+	put_u(t, info->key_id);
+	put(t, " peer ");
+	put_u(t, info->peer_id);
+	put(t, " pid ");
+	put_u(t, info->packet_id);
+	put(t, " tag ");
+	put_tag(t, info->tag);
+	put(t, "..");
+}
+
 /* Fill the common part of an event and send it with bytes. */
 static void publish(struct tunnel_probes *p, struct tl_probe *ev,
 		    unsigned int step, unsigned int kind,
@@ -36,12 +92,6 @@ static void set_keys(struct tl_probe *ev, const struct crypto_info *info)
 	ev->packet_id = info->packet_id;
 }
 
-/* The first 4 bytes of a tag as hex: enough to recognise it. */
-static void tag_hex(char *out, const uint8_t tag[TL_WIRE_TAG_LEN])
-{
-	snprintf(out, 9, "%02x%02x%02x%02x", tag[0], tag[1], tag[2], tag[3]);
-}
-
 /* Mark a super-packet's event. */
 static void set_gso(struct tl_probe *ev, unsigned int segs)
 {
@@ -55,18 +105,21 @@ uint64_t probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt,
 			 size_t len, unsigned int segs)
 {
 	struct tl_probe ev = { 0 };
+	struct text t = { ev.detail, sizeof(ev.detail), 0 };
 
 	if (!probe_pub_wanted(&p->pub))
 		return 0;
 	ev.digest = inner_digest(p, pkt, len);
 	set_gso(&ev, segs);
-	if (segs > 1)
-		snprintf(ev.detail, sizeof(ev.detail), "read %zu bytes from "
-			 "%s: a super-packet of %u segments", len, p->dev,
-			 segs);
-	else
-		snprintf(ev.detail, sizeof(ev.detail), "read %zu bytes from "
-			 "%s", len, p->dev);
+	put(&t, "read ");
+	put_u(&t, len);
+	put(&t, " bytes from ");
+	put(&t, p->dev);
+	if (segs > 1) {
+		put(&t, ": a super-packet of ");
+		put_u(&t, segs);
+		put(&t, " segments");
+	}
 	publish(p, &ev, TL_STEP_DAEMON_READ, TL_PROBE_TUN_READ, pkt, len,
 		p->tap ? TL_LINK_ETH : TL_LINK_IP);
 	return ev.digest;
@@ -83,17 +136,18 @@ void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
 		    const uint8_t *dgram, const char *to)
 {
 	struct tl_probe ev = { 0 };
-	char tag[9];
+	struct text t = { ev.detail, sizeof(ev.detail), 0 };
 
 	if (!probe_pub_wanted(&p->pub))
 		return;
 	ev.digest = digest;
 	ev.parent = parent;
 	set_keys(&ev, info);
-	tag_hex(tag, info->tag);
-	snprintf(ev.detail, sizeof(ev.detail), "key %u peer %u pid %u "
-		 "tag %s.. %zu bytes sendto %s", info->key_id, info->peer_id,
-		 info->packet_id, tag, info->len, to);
+	put_keys(&t, info);
+	put(&t, " ");
+	put_u(&t, info->len);
+	put(&t, " bytes sendto ");
+	put(&t, to);
 	/* The bytes are the datagram: the header and tag this step added,
 	 * then ciphertext. */
 	publish(p, &ev, TL_STEP_ENCRYPT_SEND, TL_PROBE_ENCRYPT, dgram,
@@ -105,16 +159,19 @@ void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
 		    uint64_t ts_ns, uint64_t parent)
 {
 	struct tl_probe ev = { .ts_ns = ts_ns, .parent = parent };
-	char tag[9];
+	struct text t = { ev.detail, sizeof(ev.detail), 0 };
 
 	if (!probe_pub_wanted(&p->pub))
 		return;
 	ev.digest = inner_digest(p, pkt, len);
 	set_keys(&ev, info);
-	tag_hex(tag, info->tag);
-	snprintf(ev.detail, sizeof(ev.detail), "recvfrom %s %zu bytes key %u "
-		 "peer %u pid %u tag %s.. ok, replay ok", from, info->len,
-		 info->key_id, info->peer_id, info->packet_id, tag);
+	put(&t, "recvfrom ");
+	put(&t, from);
+	put(&t, " ");
+	put_u(&t, info->len);
+	put(&t, " bytes ");
+	put_keys(&t, info);
+	put(&t, " ok, replay ok");
 	publish(p, &ev, TL_STEP_RECV_DECRYPT, TL_PROBE_DECRYPT, pkt, len,
 		p->tap ? TL_LINK_ETH : TL_LINK_IP);
 }
@@ -123,18 +180,21 @@ uint64_t probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
 			  size_t len, uint64_t ts_ns, unsigned int segs)
 {
 	struct tl_probe ev = { .ts_ns = ts_ns };
+	struct text t = { ev.detail, sizeof(ev.detail), 0 };
 
 	if (!probe_pub_wanted(&p->pub))
 		return 0;
 	ev.digest = inner_digest(p, pkt, len);
 	set_gso(&ev, segs);
-	if (segs > 1)
-		snprintf(ev.detail, sizeof(ev.detail), "write %zu bytes to %s:"
-			 " %u segments merged into a super-packet", len,
-			 p->dev, segs);
-	else
-		snprintf(ev.detail, sizeof(ev.detail), "write %zu bytes to %s",
-			 len, p->dev);
+	put(&t, "write ");
+	put_u(&t, len);
+	put(&t, " bytes to ");
+	put(&t, p->dev);
+	if (segs > 1) {
+		put(&t, ": ");
+		put_u(&t, segs);
+		put(&t, " segments merged into a super-packet");
+	}
 	publish(p, &ev, TL_STEP_DAEMON_WRITE, TL_PROBE_TUN_WRITE, pkt, len,
 		p->tap ? TL_LINK_ETH : TL_LINK_IP);
 	return ev.digest;

@@ -181,7 +181,6 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 	struct crypto_hdr h;
 	struct peer *p;
 	size_t pt_len;
-	char who[64];
 
 	t->stats.udp_rx++;
 	t->stats.udp_rx_bytes += len;
@@ -205,7 +204,8 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 	p->rx_packets++;
 	p->rx_bytes += len;
 	if (probes_on(&t->probes)) {
-		addr_fmt(from, who, sizeof(who));
+		const char *who = tunnel_addr_text(t, from);
+
 		if (t->dev.offload && pt_len) {
 			/* Sent once gro says which super-packet it joins. */
 			note = (struct rx_note){

@@ -55,7 +55,6 @@ void send_to_peer(struct tunnel *t, struct peer *p, size_t len)
 	uint64_t digest = 0;
 	bool probe;
 	size_t out;
-	char to[64];
 
 	if (!p->crypto) {
 		tunnel_drop(t, DROP_NOT_READY, TL_STEP_ENCRYPT_SEND, NULL,
@@ -86,10 +85,9 @@ void send_to_peer(struct tunnel *t, struct peer *p, size_t len)
 	};
 	t->tx_peer[t->ntx] = p;
 	t->ntx++;
-	if (probe) {
-		addr_fmt(&p->remote, to, sizeof(to));
-		probes_encrypt(&t->probes, digest, 0, &info, buf, to);
-	}
+	if (probe)
+		probes_encrypt(&t->probes, digest, 0, &info, buf,
+			       tunnel_addr_text(t, &p->remote));
 	if (t->ntx == BATCH)
 		send_flush(t);
 }
@@ -248,7 +246,7 @@ static void send_super(struct tunnel *t, const struct virtio_net_hdr *vh,
 	size_t dsize, total = 0;
 	unsigned int n = 0;
 	bool fl = false;
-	char to[64];
+	const char *to = NULL;
 
 	if (gso_split_init(&s, vh, pkt, len, t->dev.tap)) {
 		tunnel_drop(t, DROP_INNER_MALFORMED, TL_STEP_DAEMON_READ, NULL,
@@ -276,7 +274,7 @@ static void send_super(struct tunnel *t, const struct virtio_net_hdr *vh,
 	send_flush(t);		/* what was read before goes first */
 	dsize = TL_WIRE_HDR_LEN + s.hdrs + s.mss;
 	if (probe)
-		addr_fmt(&p->remote, to, sizeof(to));
+		to = tunnel_addr_text(t, &p->remote);
 	for (unsigned int i = 0; i < s.segs; i++) {
 		uint8_t *d = t->gso_out + (size_t)i * dsize;
 		size_t seglen = gso_split_seg(&s, i, d + TL_WIRE_HDR_LEN), out;
