@@ -159,13 +159,18 @@ static bool before(const struct hent *a, const struct hent *b)
 	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
 }
 
+/* The reorder window as a 4-ary heap: at full speed it holds some 100,000
+ * events, and half the levels of a binary heap mean half the cache misses
+ * per pop (a profile's top entry before). */
+#define HEAP_ARITY 4
+
 static void heap_push(struct tracer *t, struct pending *p)
 {
 	struct hent e = { p->ev.ts_ns, p->seq, p };
 	size_t i = t->nheap++;
 
 	while (i) {
-		size_t up = (i - 1) / 2;
+		size_t up = (i - 1) / HEAP_ARITY;
 
 		if (!before(&e, &t->heap[up]))
 			break;
@@ -182,12 +187,13 @@ static struct pending *heap_pop(struct tracer *t)
 	size_t i = 0, n = t->nheap;
 
 	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = l;
+		size_t first = HEAP_ARITY * i + 1, m = first;
 
-		if (l >= n)
+		if (first >= n)
 			break;
-		if (r < n && before(&t->heap[r], &t->heap[l]))
-			m = r;
+		for (size_t c = first + 1; c < first + HEAP_ARITY && c < n; c++)
+			if (before(&t->heap[c], &t->heap[m]))
+				m = c;
 		if (!before(&t->heap[m], &last))
 			break;
 		t->heap[i] = t->heap[m];
