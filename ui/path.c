@@ -47,19 +47,40 @@ static int box_x(struct ui *u, int side, int k)
 	return side == 0 ? k * bw : u->cols - (k + 1) * bw;
 }
 
-/* A box's title, as long as fits: "3 tun/tap driver", "3 tun". */
-static void box_title(struct ui *u, int num, int room, char *out, size_t n)
+/* A box's title, as long as fits, for the way the packet goes through
+ * that host: "3 tun/tap driver", "3 tun" on the sending host; "5' receive
+ * + decrypt", "5' decrypt" on the receiving one. */
+static void box_title(struct ui *u, int num, enum tl_dir dir, int room,
+		      char *out, size_t n)
 {
-	static const char *const shortn[] = { "app", "route", "tun", "read",
-					      "encrypt", "route", "NIC" };
-	const char *full = tl_steps[num - 1].name;
+	static const char *const shortn[2][TL_STEPS_PER_DIR] = {
+		{ "app", "route", "tun", "read", "encrypt", "route", "NIC" },
+		/* One character less: the prime ("5'") takes it. */
+		{ "app", "sock", "tun", "writ", "decr", "UDP", "NIC" },
+	};
+	const struct tl_step *st = tl_step_lookup((unsigned int)num, dir);
 
-	if ((int)strlen(full) + 2 <= room)
-		snprintf(out, n, "%d %s", num, full);
+	if ((int)(strlen(st->name) + strlen(st->label)) + 1 <= room)
+		snprintf(out, n, "%s %s", st->label, st->name);
 	else if (num == 3 && u->m.tap)
-		snprintf(out, n, "%d tap", num);
+		snprintf(out, n, "%s tap", st->label);
 	else
-		snprintf(out, n, "%d %s", num, shortn[num - 1]);
+		snprintf(out, n, "%s %s", st->label, shortn[dir][num - 1]);
+}
+
+/* Which way the packet goes through the host on side (0: left): the
+ * selected event's way on its own host, the other way on the far one; with
+ * nothing selected, from the client (left) to the server. */
+static enum tl_dir side_dir(struct ui *u, const char *host, int side)
+{
+	const struct tl_event *ev;
+
+	if (u->cur < 0 || u->s->ev[u->cur].step >= TL_STEP_COUNT)
+		return side == 0 ? TL_DIR_OUT : TL_DIR_IN;
+	ev = &u->s->ev[u->cur];
+	if (strcmp(ev->host, host) == 0)
+		return tl_steps[ev->step].dir;
+	return tl_steps[ev->step].dir == TL_DIR_OUT ? TL_DIR_IN : TL_DIR_OUT;
 }
 
 /* Whether the selected event sits in box (host h, number num). */
@@ -75,7 +96,7 @@ static bool selected(struct ui *u, const char *host, int num)
 }
 
 static void draw_box(struct ui *u, int y, int x, int bw, const char *host,
-		     int num)
+		     int num, enum tl_dir dir)
 {
 	int h = ui_model_host(&u->m, host);
 	uint32_t out = 0, in = 0, drops = 0;
@@ -88,7 +109,7 @@ static void draw_box(struct ui *u, int y, int x, int bw, const char *host,
 		drops = u->m.box_drops[h][num - 1] +
 			u->m.box_drops[h][TL_STEP_COUNT - num];
 	}
-	box_title(u, num, bw - 2, title, sizeof(title));
+	box_title(u, num, dir, bw - 2, title, sizeof(title));
 	ui_put(u, y, x, 1, sel ? UI_A_SEL : UI_A_DIM, sel ? ">" : "[");
 	ui_fill(u, y, x + 1, bw - 2, sel ? UI_A_SEL : UI_A_NORMAL);
 	ui_put(u, y, x + 1, bw - 2, sel ? UI_A_SEL : UI_A_HEAD, title);
@@ -143,6 +164,8 @@ void ui_path_draw(struct ui *u, int y)
 	snprintf(label, sizeof(label), "%s (server)", host[1]);
 	ui_put(u, y, u->cols - (int)strlen(label), -1, UI_A_HEAD, label);
 	for (int side = 0; side < 2; side++) {
+		enum tl_dir dir = side_dir(u, host[side], side);
+
 		for (int row = 0; row < 2; row++) {
 			for (int k = 0; k < 4; k++) {
 				int num = layout[row][k];
@@ -150,7 +173,7 @@ void ui_path_draw(struct ui *u, int y)
 				if (num)
 					draw_box(u, y + 1 + row * 3,
 						 box_x(u, side, k), bw,
-						 host[side], num);
+						 host[side], num, dir);
 			}
 		}
 	}

@@ -25,7 +25,9 @@ echo_once() {
 	{ echo "not ok 1 - tunlab up"; sed 's/^/# /' "$DIR/up.log"; exit 1; }
 start l 100 30 "'$TUNLAB' ui --lab '$LAB'"
 check "tunlab ui opens on the lab, following" "wait_for l 'live: lab $LAB .*\\[follow\\]'"
-sleep 1
+# The daemons look for a tracer again at most once a second (probe_pub.h):
+# wait until they have surely found this one.
+sleep 1.5
 echo_once "live one"
 check "the echo's request and reply appear, delivered" \
 	"wait_for l '^ *2  *[0-9.]* UDP 10.8.0.1.10.8.0.2 .*delivered'"
