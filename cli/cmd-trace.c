@@ -344,29 +344,6 @@ static uint64_t daemon_probes_dropped(const struct lab *lab)
 	return sum;
 }
 
-/* The hosts the VPN runs on, with their devices. */
-static void lab_to_cfg(const struct lab *lab, struct tracer_cfg *cfg)
-{
-	for (int i = 0; i < lab->nhosts && cfg->nhosts < TRACER_MAX_HOSTS; i++) {
-		const struct lab_host *h = &lab->hosts[i];
-		struct tracer_host *th;
-
-		if (!h->tun_ifname[0])
-			continue;
-		th = &cfg->hosts[cfg->nhosts++];
-		snprintf(th->name, sizeof(th->name), "%s", h->name);
-		snprintf(th->ns, sizeof(th->ns), "%s", h->ns);
-		snprintf(th->tun, sizeof(th->tun), "%s", h->tun_ifname);
-		for (int w = 0; w < lab->nwires; w++)
-			for (int e = 0; e < 2; e++)
-				if (lab->wires[w].end[e].host == i &&
-				    th->nwires < TRACER_MAX_DEVS)
-					snprintf(th->wires[th->nwires++],
-						 TL_DEV_MAX, "%s",
-						 lab->wires[w].end[e].ifname);
-	}
-}
-
 int cmd_trace(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -426,15 +403,7 @@ int cmd_trace(int argc, char **argv)
 		return cli_usage_error(cmd, "unexpected '%s'", argv[optind]);
 	if (lab_pick("trace", name, &lab))
 		return EXIT_FAIL;
-	lab_to_cfg(&lab, &cfg);
-	snprintf(probe, sizeof(probe), "%s/%s", lab.dir, TL_PROBE_SOCK_NAME);
-	cfg.lab = lab.name;
-	cfg.probe_path = probe;
-	cfg.probe_ns = lab_host_find(&lab, "office")->ns;
-	snprintf(cfg.dev_prefix, sizeof(cfg.dev_prefix), "tl%s", lab.id);
-	for (int i = 0; i < lab.nprocs && cfg.ndaemons < TRACER_MAX_HOSTS; i++)
-		if (strncmp(lab.procs[i].what, "tunnel-", 7) == 0)
-			cfg.daemon_pids[cfg.ndaemons++] = (int)lab.procs[i].pid;
+	lab_tracer_cfg(&lab, &cfg, probe, sizeof(probe));
 	r.filtering = cfg.filter != NULL;
 	if (!path) {
 		snprintf(dflt, sizeof(dflt), "tunlab-%s.pcapng", lab.name);

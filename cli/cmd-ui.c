@@ -89,29 +89,6 @@ int cmd_view(int argc, char **argv)
 
 /* ---- the tracer in this process (ui, walk) ---------------------------- */
 
-/* The hosts the VPN runs on, with their devices (as tunlab trace). */
-static void lab_to_cfg(const struct lab *lab, struct tracer_cfg *cfg)
-{
-	for (int i = 0; i < lab->nhosts && cfg->nhosts < TRACER_MAX_HOSTS; i++) {
-		const struct lab_host *h = &lab->hosts[i];
-		struct tracer_host *th;
-
-		if (!h->tun_ifname[0])
-			continue;
-		th = &cfg->hosts[cfg->nhosts++];
-		snprintf(th->name, sizeof(th->name), "%s", h->name);
-		snprintf(th->ns, sizeof(th->ns), "%s", h->ns);
-		snprintf(th->tun, sizeof(th->tun), "%s", h->tun_ifname);
-		for (int w = 0; w < lab->nwires; w++)
-			for (int e = 0; e < 2; e++)
-				if (lab->wires[w].end[e].host == i &&
-				    th->nwires < TRACER_MAX_DEVS)
-					snprintf(th->wires[th->nwires++],
-						 TL_DEV_MAX, "%s",
-						 lab->wires[w].end[e].ifname);
-	}
-}
-
 struct live {
 	struct tracer_cfg cfg;
 	char probe[LAB_DIR_MAX + 16];
@@ -137,21 +114,9 @@ static int live_open(struct live *lv, const struct lab *lab,
 {
 	char err[TRACER_ERRBUF];
 
-	lab_to_cfg(lab, &lv->cfg);
-	snprintf(lv->probe, sizeof(lv->probe), "%s/%s", lab->dir,
-		 TL_PROBE_SOCK_NAME);
-	lv->cfg.lab = lab->name;
-	lv->cfg.probe_path = lv->probe;
-	lv->cfg.probe_ns = lab_host_find(lab, "office")->ns;
+	lab_tracer_cfg(lab, &lv->cfg, lv->probe, sizeof(lv->probe));
 	lv->cfg.snaplen = 256;
 	lv->cfg.kernel = kernel;
-	snprintf(lv->cfg.dev_prefix, sizeof(lv->cfg.dev_prefix), "tl%s",
-		 lab->id);
-	for (int i = 0; i < lab->nprocs && lv->cfg.ndaemons < TRACER_MAX_HOSTS;
-	     i++)
-		if (strncmp(lab->procs[i].what, "tunnel-", 7) == 0)
-			lv->cfg.daemon_pids[lv->cfg.ndaemons++] =
-				(int)lab->procs[i].pid;
 	if (tracer_open(&lv->tracer, &lv->cfg, loop, on_event, lv, err) == 0)
 		return 0;
 	if (kernel) {

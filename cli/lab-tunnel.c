@@ -230,3 +230,34 @@ void lab_tunnel_print(const struct lab *lab, const char *indent)
 			fclose(f);
 	}
 }
+
+void lab_tracer_cfg(const struct lab *lab, struct tracer_cfg *cfg,
+		    char *probe, size_t probe_len)
+{
+	for (int i = 0; i < lab->nhosts && cfg->nhosts < TRACER_MAX_HOSTS; i++) {
+		const struct lab_host *h = &lab->hosts[i];
+		struct tracer_host *th;
+
+		if (!h->tun_ifname[0])
+			continue;
+		th = &cfg->hosts[cfg->nhosts++];
+		snprintf(th->name, sizeof(th->name), "%s", h->name);
+		snprintf(th->ns, sizeof(th->ns), "%s", h->ns);
+		snprintf(th->tun, sizeof(th->tun), "%s", h->tun_ifname);
+		for (int w = 0; w < lab->nwires; w++)
+			for (int e = 0; e < 2; e++)
+				if (lab->wires[w].end[e].host == i &&
+				    th->nwires < TRACER_MAX_DEVS)
+					snprintf(th->wires[th->nwires++],
+						 TL_DEV_MAX, "%s",
+						 lab->wires[w].end[e].ifname);
+	}
+	snprintf(probe, probe_len, "%s/%s", lab->dir, TL_PROBE_SOCK_NAME);
+	cfg->lab = lab->name;
+	cfg->probe_path = probe;
+	cfg->probe_ns = lab_host_find(lab, "office")->ns;
+	snprintf(cfg->dev_prefix, sizeof(cfg->dev_prefix), "tl%s", lab->id);
+	for (int i = 0; i < lab->nprocs && cfg->ndaemons < TRACER_MAX_HOSTS; i++)
+		if (strncmp(lab->procs[i].what, "tunnel-", 7) == 0)
+			cfg->daemon_pids[cfg->ndaemons++] = (int)lab->procs[i].pid;
+}

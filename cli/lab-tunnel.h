@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "lab.h"
+#include "tracer.h"
 
 #define LAB_PKI_DIR	"pki"
 #define LAB_STATUS_FMT	"tunnel-%s.status"	/* per host, in the run dir */
@@ -29,6 +30,12 @@ int lab_tunnel_start(struct lab *lab, char *err);
 /* Wait until every client says it is connected, at most timeout_ms;
  * 0, or -ETIMEDOUT with which host is not ready in err. */
 int lab_tunnel_wait(const struct lab *lab, int timeout_ms, char *err);
+
+/* What the tracer needs to watch the lab: its VPN hosts with their tun and
+ * wire devices, the probe socket (its path written to probe), the device
+ * prefix, the daemons' pids.  tunlab trace, ui and walk share it. */
+void lab_tracer_cfg(const struct lab *lab, struct tracer_cfg *cfg,
+		    char *probe, size_t probe_len);
 
 /* Print each daemon's counters, indented, as tunlab status shows them. */
 void lab_tunnel_print(const struct lab *lab, const char *indent);

@@ -77,6 +77,13 @@ struct kpoint {
 #define OPT false
 
 /* Device events: skbaddr, len and the device name. */
+/* fib_table_lookup and fib6_table_lookup carry the same fields. */
+#define FIB_FIELDS \
+	F("name", KX_STR, dev, REQ), F("err", KX_S64, ret, REQ), \
+	F("tb_id", KX_U32, table, OPT), F("oif", KX_S32, oif, OPT), \
+	F("iif", KX_S32, iif, OPT), F("proto", KX_U16, protocol, OPT), \
+	F("src", KX_BYTES, src, OPT), F("dst", KX_BYTES, dst, OPT), \
+	F("sport", KX_U16, sport, OPT), F("dport", KX_U16, dport, OPT)
 #define NET_FIELDS \
 	F("skbaddr", KX_U64, skb, REQ), F("len", KX_U32, len, OPT), \
 	F("name", KX_STR, dev, REQ)
@@ -112,19 +119,9 @@ static const struct kpoint points[KT_POINT_COUNT] = {
 		  F("protocol", KX_U16, protocol, OPT),
 		  F("ret", KX_S64, ret, OPT), F("flags", KX_S32, flags, OPT) } },
 	[KT_FIB_LOOKUP] = { "fib", "fib_table_lookup", KF_FIB, NULL, 2,
-		{ F("name", KX_STR, dev, REQ), F("err", KX_S64, ret, REQ),
-		  F("tb_id", KX_U32, table, OPT), F("oif", KX_S32, oif, OPT),
-		  F("iif", KX_S32, iif, OPT), F("proto", KX_U16, protocol, OPT),
-		  F("src", KX_BYTES, src, OPT), F("dst", KX_BYTES, dst, OPT),
-		  F("sport", KX_U16, sport, OPT),
-		  F("dport", KX_U16, dport, OPT) } },
+		{ FIB_FIELDS } },
 	[KT_FIB6_LOOKUP] = { "fib6", "fib6_table_lookup", KF_FIB, NULL, 10,
-		{ F("name", KX_STR, dev, REQ), F("err", KX_S64, ret, REQ),
-		  F("tb_id", KX_U32, table, OPT), F("oif", KX_S32, oif, OPT),
-		  F("iif", KX_S32, iif, OPT), F("proto", KX_U16, protocol, OPT),
-		  F("src", KX_BYTES, src, OPT), F("dst", KX_BYTES, dst, OPT),
-		  F("sport", KX_U16, sport, OPT),
-		  F("dport", KX_U16, dport, OPT) } },
+		{ FIB_FIELDS } },
 	[KT_DEV_QUEUE] = { "net", "net_dev_queue", KF_DEV, NULL, 0,
 		{ NET_FIELDS } },
 	[KT_DEV_XMIT] = { "net", "net_dev_xmit", KF_DEV, NULL, 0,
