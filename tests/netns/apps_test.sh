@@ -74,6 +74,9 @@ ip netns exec "$B" sysctl -qw net.unix.max_dgram_qlen=4096
 
 # start_probecat SECONDS COUNT: a stand-in tracer, output in $DIR/events.
 start_probecat() {
+	# The last one's "ready" must not count: the redirection below truncates
+	# only once the background child runs.
+	rm -f "$DIR/probecat.err"
 	ip netns exec "$B" "$PROBECAT" "$SOCK" "$1" "$2" >"$DIR/events" \
 		2>"$DIR/probecat.err" &
 	pc=$!
