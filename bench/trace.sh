@@ -128,7 +128,7 @@ m1=$(probes_count)
 plost=$(probes_lost "$m0" "$m1")
 summary=$(tail -n 1 "$DIR/udp.err")
 events=$(echo "$summary" | sed -n 's/.*: \([0-9]*\) events,.*/\1/p')
-lost=$(echo "$summary" | grep -o '[0-9]* frames (pcap)\|[0-9]* malformed\|[0-9]* late\|[0-9]* kernel events (tracefs' |
+lost=$(echo "$summary" | grep -o '[0-9]* frames (pcap)\|[0-9]* malformed\|[0-9]* late\|[0-9]* kernel events (tracefs\|[0-9]* without memory\|[0-9]* skipped' |
 	awk -v p="$plost" '{s += $1} END {print s + p}')
 rate=$(echo "$events $SECS" | awk '{printf "%.0f", $1 / $2}')
 lossp=$(echo "$lost $events" | awk '{printf "%.4f", $2 ? 100 * $1 / ($1 + $2) : 0}')

@@ -316,34 +316,6 @@ static void on_signal(struct evloop *l, int fd, unsigned int events, void *arg)
 		evloop_stop(l);
 }
 
-/* The probe events the lab's daemons could not hand over so far (the
- * tracer's socket was full), from their status files ("probes S sent D
- * dropped U unheard", rewritten once a second). */
-static uint64_t daemon_probes_dropped(const struct lab *lab)
-{
-	uint64_t sum = 0;
-
-	for (int i = 0; i < lab->nhosts; i++) {
-		char path[LAB_DIR_MAX + 48], line[256];
-		unsigned long long sent, dropped;
-		FILE *f;
-
-		if (!lab->hosts[i].tun_ifname[0])
-			continue;
-		snprintf(path, sizeof(path), "%s/" LAB_STATUS_FMT, lab->dir,
-			 lab->hosts[i].name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "probes %llu sent %llu dropped", &sent,
-				   &dropped) == 2)
-				sum += dropped;
-		fclose(f);
-	}
-	return sum;
-}
-
 int cmd_trace(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -355,26 +327,36 @@ int cmd_trace(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-kernel", no_argument, NULL, 'K' },
+		{ "cpu", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_command *cmd = cli_find("trace");
 	struct trace_run r = { 0 };
-	struct tracer_cfg cfg = { .snaplen = 256, .kernel = true };
+	struct tracer_cfg cfg = { .snaplen = 256, .kernel = true,
+				  .cpu_pct = TRACER_CPU_DEFAULT };
 	struct tracefile_info info = { 0 };
 	const char *name = NULL, *path = NULL;
 	char err[TRACER_ERRBUF], probe[LAB_DIR_MAX + 16], dflt[64];
 	double duration = 0;
+	struct tracefile_losses lost;
 	struct tracer_stats st;
-	uint64_t dropped0, dropped1;
+	uint64_t dropped0, dropped1, start_ns;
 	struct lab lab;
 	sigset_t sigs;
 	int ch, sfd, rc = EXIT_OK;
 	char *end;
 
-	while ((ch = cli_getopt(cmd, argc, argv, "+L:w:f:s:c:d:qK",
+	while ((ch = cli_getopt(cmd, argc, argv, "+L:w:f:s:c:d:qKC:",
 				longopts)) != -1) {
 		switch (ch) {
 		case 'K': cfg.kernel = false; break;
+		case 'C':
+			cfg.cpu_pct = (int)strtol(optarg, &end, 10);
+			if (*end || !*optarg || cfg.cpu_pct < 0 ||
+			    cfg.cpu_pct > 100)
+				return cli_usage_error(cmd, "--cpu: 0..100 (%% of "
+						       "one CPU; 0: no limit)");
+			break;
 		case 'L': name = optarg; break;
 		case 'w': path = optarg; break;
 		case 'f': cfg.filter = optarg; break;
@@ -462,14 +444,22 @@ int cmd_trace(int argc, char **argv)
 	if (!r.quiet)
 		printf("%-10s %-31s  %-9s  %s\n", "packet", "points: 1..7 | 7'..1'",
 		       "latency", "what");
-	dropped0 = daemon_probes_dropped(&lab);
+	dropped0 = lab_probes_dropped(&lab);
+	start_ns = tl_now_ns();
 	evloop_run(r.loop);
 
+	/* However the run ended (count, duration, a signal, a write error),
+	 * the file ends with what the sources lost. */
 	tracer_flush(r.tracer);
-	dropped1 = daemon_probes_dropped(&lab);
+	dropped1 = lab_probes_dropped(&lab);
 	retire(&r, UINT64_MAX, true);
 	embed_keylogs(&r);
 	tracer_stats(r.tracer, &st);
+	lab_tracer_losses(&lost, &st, cfg.kernel, dropped0, dropped1);
+	lost.start_ns = start_ns;
+	lost.end_ns = tl_now_ns();
+	if (!r.write_error)
+		r.write_error = tracefile_write_losses(r.w, &lost, r.err);
 	if (r.write_error) {
 		fprintf(stderr, "tunlab trace: %s\n", r.err);
 		rc = EXIT_FAIL;
@@ -482,6 +472,12 @@ int cmd_trace(int argc, char **argv)
 	fprintf(stderr, "; lost: %" PRIu64 " frames (pcap), %" PRIu64
 		" malformed probe events, %" PRIu64 " late", st.pcap_drops,
 		st.probe_malformed, st.late);
+	if (st.no_memory)
+		fprintf(stderr, ", %" PRIu64 " without memory", st.no_memory);
+	if (st.skipped || st.skipped_ns)
+		fprintf(stderr, ", %" PRIu64 " skipped (the tracer was behind: "
+			"%" PRIu64 " ms not recorded)", st.skipped,
+			st.skipped_ns / 1000000);
 	if (cfg.kernel)
 		fprintf(stderr, ", %" PRIu64 " kernel events (tracefs "
 			"overruns); kernel: %" PRIu64 " events kept, %" PRIu64
@@ -492,11 +488,14 @@ int cmd_trace(int argc, char **argv)
 		"or super-packet, %" PRIu64 " super-packets without their "
 		"segments", st.probe_events, st.daemon_probe_events,
 		st.segments_tied, st.super_untied);
-	if (dropped1 > dropped0)
+	if (lost.probe_dropped)
 		fprintf(stderr, "; at least %" PRIu64 " probe events the "
 			"daemons could not hand over (the tracer's socket was "
 			"full; their counters, rewritten once a second)",
-			dropped1 - dropped0);
+			lost.probe_dropped);
+	if (st.paused_ns)
+		fprintf(stderr, "; paused %" PRIu64 " ms to keep to its CPU "
+			"budget (--cpu %d)", st.paused_ns / 1000000, cfg.cpu_pct);
 	fputc('\n', stderr);
 	if (tracefile_close(r.w, r.err)) {
 		fprintf(stderr, "tunlab trace: %s\n", r.err);

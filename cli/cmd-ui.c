@@ -49,6 +49,7 @@ int cmd_view(int argc, char **argv)
 	};
 	const struct cli_command *cmd = cli_find("view");
 	char err[TRACEFILE_ERRBUF], uerr[UI_ERRLEN];
+	char lost[TRACEFILE_LOSSES_TEXT];
 	struct evloop *loop;
 	struct ui_opts o;
 	struct evstore s;
@@ -79,6 +80,8 @@ int cmd_view(int argc, char **argv)
 		evstore_free(&s);
 		return EXIT_FAIL;
 	}
+	export_losses_text(&s, lost, sizeof(lost));
+	ui_set_losses(u, lost);
 	ui_catch_signals(NULL);
 	rc = ui_run(u, loop);
 	ui_free(u);
@@ -92,6 +95,9 @@ int cmd_view(int argc, char **argv)
 struct live {
 	struct tracer_cfg cfg;
 	char probe[LAB_DIR_MAX + 16];
+	const struct lab *lab;
+	uint64_t dropped0;	/* the daemons' count when tracing began */
+	uint64_t start_ns;
 	struct tracer *tracer;
 	struct evstore *store;	/* walk: events go here */
 	struct ui *ui;		/* ui: events go here */
@@ -117,6 +123,10 @@ static int live_open(struct live *lv, const struct lab *lab,
 	lab_tracer_cfg(lab, &lv->cfg, lv->probe, sizeof(lv->probe));
 	lv->cfg.snaplen = 256;
 	lv->cfg.kernel = kernel;
+	lv->cfg.cpu_pct = TRACER_CPU_DEFAULT;
+	lv->lab = lab;
+	lv->dropped0 = lab_probes_dropped(lab);
+	lv->start_ns = tl_now_ns();
 	if (tracer_open(&lv->tracer, &lv->cfg, loop, on_event, lv, err) == 0)
 		return 0;
 	if (kernel) {
@@ -133,19 +143,28 @@ static int live_open(struct live *lv, const struct lab *lab,
 	return EXIT_FAIL;
 }
 
+/* What the sources lost so far, as a trace file would record it. */
+static void live_losses(struct live *lv, struct tracefile_losses *lost)
+{
+	struct tracer_stats st;
+
+	tracer_stats(lv->tracer, &st);
+	lab_tracer_losses(lost, &st, lv->cfg.kernel, lv->dropped0,
+			  lab_probes_dropped(lv->lab));
+	lost->start_ns = lv->start_ns;
+	lost->end_ns = tl_now_ns();
+}
+
 /* The sources' losses, for the stats view: every second. */
 static uint64_t on_losses(struct evloop *l, void *arg)
 {
 	struct live *lv = arg;
-	struct tracer_stats st;
-	char line[256];
+	struct tracefile_losses lost;
+	char line[TRACEFILE_LOSSES_TEXT];
 
 	(void)l;
-	tracer_stats(lv->tracer, &st);
-	snprintf(line, sizeof(line), "%" PRIu64 " frames (pcap), %" PRIu64
-		 " malformed probe events, %" PRIu64 " late, %" PRIu64
-		 " kernel events (tracefs overruns)", st.pcap_drops,
-		 st.probe_malformed, st.late, st.kernel_lost);
+	live_losses(lv, &lost);
+	tracefile_losses_text(&lost, line, sizeof(line));
 	ui_set_losses(lv->ui, line);
 	return 1000000000ull;
 }
@@ -191,6 +210,7 @@ int cmd_ui(int argc, char **argv)
 	}
 	if (live_open(&lv, &lab, loop, kernel, "ui"))
 		goto out;
+	on_losses(loop, &lv);
 	evloop_add_timer(loop, 1000000000ull, on_losses, &lv);
 	ui_catch_signals(NULL);
 	rc = ui_run(lv.ui, loop) < 0 ? EXIT_FAIL : EXIT_OK;
@@ -383,6 +403,8 @@ static int walk_export(void *ctx, char *msg, size_t n)
 	rc = tracefile_create(&w, path, &we->s->info, err);
 	for (size_t i = 0; !rc && i < we->s->n; i++)
 		rc = tracefile_write(w, &we->s->ev[i], err);
+	if (!rc && we->s->has_losses)
+		rc = tracefile_write_losses(w, &we->s->losses, err);
 	if (!rc) {
 		rc = tracefile_close(w, err);
 	} else if (w) {
@@ -437,6 +459,7 @@ int cmd_walk(int argc, char **argv)
 	const struct cli_command *cmd = cli_find("walk");
 	const char *dev_type = "tun", *name = NULL, *prefix = NULL;
 	char uerr[UI_ERRLEN], to[LAB_ADDR_MAX], intro[1024], dflt[64];
+	char lost[TRACEFILE_LOSSES_TEXT];
 	struct walk_export we;
 	struct live lv = { 0 };
 	struct evloop *loop = NULL;
@@ -500,6 +523,9 @@ int cmd_walk(int argc, char **argv)
 		fprintf(stderr, "tunlab walk: the chat line was not answered; "
 			"walking what was seen\n");
 	s.info.wall_offset_ns = tracer_wall_offset(lv.tracer);
+	tracer_flush(lv.tracer);
+	live_losses(&lv, &s.losses);
+	s.has_losses = true;
 	tracer_close(lv.tracer);
 	lv.tracer = NULL;
 	snprintf(s.info.app, sizeof(s.info.app), "tunlab %s", TL_VERSION);
@@ -522,6 +548,8 @@ int cmd_walk(int argc, char **argv)
 		fprintf(stderr, "tunlab walk: %s\n", uerr);
 		goto out;
 	}
+	export_losses_text(&s, lost, sizeof(lost));
+	ui_set_losses(u, lost);
 	rc = ui_run(u, loop) < 0 ? EXIT_FAIL : EXIT_OK;
 out:
 	tracer_close(lv.tracer);

@@ -211,17 +211,27 @@ int lab_tunnel_wait(const struct lab *lab, int timeout_ms, char *err)
 	return -ETIMEDOUT;
 }
 
+/* Host i's tunnel status file, or NULL (no tunnel, not running). */
+static FILE *status_open(const struct lab *lab, int i)
+{
+	char path[LAB_DIR_MAX + 48];
+
+	if (!lab->hosts[i].tun_ifname[0])
+		return NULL;
+	snprintf(path, sizeof(path), "%s/" LAB_STATUS_FMT, lab->dir,
+		 lab->hosts[i].name);
+	return fopen(path, "r");
+}
+
 void lab_tunnel_print(const struct lab *lab, const char *indent)
 {
 	for (int i = 0; i < lab->nhosts; i++) {
-		char path[LAB_DIR_MAX + 48], line[256];
+		char line[256];
 		FILE *f;
 
 		if (!lab->hosts[i].tun_ifname[0])
 			continue;
-		snprintf(path, sizeof(path), "%s/" LAB_STATUS_FMT, lab->dir,
-			 lab->hosts[i].name);
-		f = fopen(path, "r");
+		f = status_open(lab, i);
 		printf("%stunnel daemon in %s:%s\n", indent, lab->hosts[i].name,
 		       f ? "" : " no status (not running)");
 		while (f && fgets(line, sizeof(line), f))
@@ -260,4 +270,45 @@ void lab_tracer_cfg(const struct lab *lab, struct tracer_cfg *cfg,
 	for (int i = 0; i < lab->nprocs && cfg->ndaemons < TRACER_MAX_HOSTS; i++)
 		if (strncmp(lab->procs[i].what, "tunnel-", 7) == 0)
 			cfg->daemon_pids[cfg->ndaemons++] = (int)lab->procs[i].pid;
+}
+
+uint64_t lab_probes_dropped(const struct lab *lab)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < lab->nhosts; i++) {
+		char line[256];
+		unsigned long long sent, dropped;
+		FILE *f = status_open(lab, i);
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "probes %llu sent %llu dropped", &sent,
+				   &dropped) == 2)
+				sum += dropped;
+		fclose(f);
+	}
+	return sum;
+}
+
+void lab_tracer_losses(struct tracefile_losses *l,
+		       const struct tracer_stats *st, bool kernel,
+		       uint64_t dropped0, uint64_t dropped1)
+{
+	memset(l, 0, sizeof(*l));
+	l->pcap_drops = st->pcap_drops;
+	l->probe_malformed = st->probe_malformed;
+	l->late = st->late;
+	l->no_memory = st->no_memory;
+	l->skipped = st->skipped;
+	l->paused_ns = st->paused_ns;
+	l->skipped_ns = st->skipped_ns;
+	if (kernel) {
+		l->flags |= TRACEFILE_LOSSES_KERNEL;
+		l->kernel_lost = st->kernel_lost;
+	}
+	/* The counters only grow, unless a daemon restarted: then the
+	 * difference means nothing. */
+	l->probe_dropped = dropped1 > dropped0 ? dropped1 - dropped0 : 0;
 }

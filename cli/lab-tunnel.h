@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "lab.h"
+#include "tracefile.h"
 #include "tracer.h"
 
 #define LAB_PKI_DIR	"pki"
@@ -36,6 +37,18 @@ int lab_tunnel_wait(const struct lab *lab, int timeout_ms, char *err);
  * prefix, the daemons' pids.  tunlab trace, ui and walk share it. */
 void lab_tracer_cfg(const struct lab *lab, struct tracer_cfg *cfg,
 		    char *probe, size_t probe_len);
+
+/* The probe events the lab's daemons could not hand over so far (the
+ * tracer's socket was full), from their status files, which they rewrite
+ * once a second: a count to take a difference of. */
+uint64_t lab_probes_dropped(const struct lab *lab);
+
+/* What the tracer's sources lost, as a trace file keeps it and tunlab
+ * trace, ui and walk show it: st, whether the kernel's tracepoints were
+ * read, and the daemons' count (lab_probes_dropped) at start and now. */
+void lab_tracer_losses(struct tracefile_losses *l,
+		       const struct tracer_stats *st, bool kernel,
+		       uint64_t dropped0, uint64_t dropped1);
 
 /* Print each daemon's counters, indented, as tunlab status shows them. */
 void lab_tunnel_print(const struct lab *lab, const char *indent);

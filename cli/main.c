@@ -134,8 +134,9 @@ static const struct cli_command commands[] = {
 	  "turn a trace into JSON Lines or a plain-text narrative",
 	  "Read a tunlab trace (pcapng) and write its events.\n"
 	  "\n"
-	  "  -f, --format jsonl  one JSON object per event (docs/trace-format.md)\n"
-	  "  -f, --format text   one paragraph per packet: its steps in order\n"
+	  "  -f, --format jsonl  one JSON object per event (docs/export.md)\n"
+	  "  -f, --format text   one paragraph per packet: its steps in order;\n"
+	  "                      first, what the sources lost (if recorded)\n"
 	  "  -o, --output OUT    write to OUT instead of standard output\n",
 	  cmd_export, 0 },
 	{ "trace", "[--lab NAME] [-w FILE] [-f FILTER] [--count N | --duration S]",
@@ -146,6 +147,10 @@ static const struct cli_command commands[] = {
 	  "encryption, decryption and write.  Observations of one packet get\n"
 	  "one number; a line per packet shows the points it was seen at.\n"
 	  "The trace is pcapng: tunlab view/export/dissect, Wireshark, tshark.\n"
+	  "When it stops, it prints what each source lost and records it at\n"
+	  "the end of the trace.  At full speed it holds itself to a share of\n"
+	  "one CPU, leaving the rest to the lab it watches; what it has no\n"
+	  "time for, the sources count as lost.\n"
 	  "\n"
 	  "  -L, --lab NAME      the lab (may be left out when only one runs)\n"
 	  "  -w, --write FILE    the trace file (tunlab-LAB.pcapng)\n"
@@ -154,7 +159,8 @@ static const struct cli_command commands[] = {
 	  "  -c, --count N       stop after N packets\n"
 	  "  -d, --duration S    stop after S seconds\n"
 	  "  -q, --quiet         no line per packet\n"
-	  "  -K, --no-kernel     without the kernel's tracepoints (tracefs)\n",
+	  "  -K, --no-kernel     without the kernel's tracepoints (tracefs)\n"
+	  "  -C, --cpu PCT       use at most PCT % of one CPU (50; 0: no limit)\n",
 	  cmd_trace, CMD_NEEDS_ROOT },
 	{ "tunnel", "--server | --remote HOST [--dev-type tun|tap] [options]",
 	  "run the VPN daemon (server or client)",
@@ -290,7 +296,7 @@ static const struct cli_command commands[] = {
 	  "           step before, how it was tied, decoded headers, hex with\n"
 	  "           the bytes this step added highlighted, the explanation\n"
 	  "  stats    per step: counts, latency min/median/max; drops by\n"
-	  "           reason\n"
+	  "           reason; what the sources lost, as the trace recorded it\n"
 	  "\n"
 	  "Keys: Right/Left one event, Down/Up one packet, space plays, +/-\n"
 	  "speed, / filters (pcap-filter syntax), g goes to a packet, Tab\n"

@@ -75,6 +75,7 @@ int evstore_add(struct evstore *s, const struct tl_event *ev)
 
 int evstore_load(struct evstore *s, const char *path, char *errbuf)
 {
+	const struct tracefile_losses *lost;
 	struct tracefile_reader *r;
 	struct tl_event ev;
 	const char *warn;
@@ -84,6 +85,11 @@ int evstore_load(struct evstore *s, const char *path, char *errbuf)
 	if (rc < 0)
 		return rc;
 	s->info = *tracefile_info(r);
+	lost = tracefile_losses(r);
+	if (lost) {
+		s->losses = *lost;
+		s->has_losses = true;
+	}
 	while ((rc = tracefile_next(r, &ev, errbuf)) > 0) {
 		rc = evstore_add(s, &ev);
 		if (rc < 0) {

@@ -18,6 +18,8 @@ struct evstore {
 	size_t n, cap;
 	struct evstore_chunk *chunks;	/* captured bytes; pointers stay valid */
 	struct tracefile_info info;
+	struct tracefile_losses losses;	/* what the sources lost, when the */
+	bool has_losses;		/* trace recorded it */
 	char warning[TRACEFILE_ERRBUF];	/* from the reader, or "" */
 };
 
@@ -26,9 +28,9 @@ void evstore_init(struct evstore *s);
 /* Append a copy of ev (and its bytes).  0, or -ENOMEM. */
 int evstore_add(struct evstore *s, const struct tl_event *ev);
 
-/* Load every event of a trace file.  0, or a negative errno with a message
- * in errbuf.  A file cut short loads up to its last whole block and sets
- * s->warning. */
+/* Load every event of a trace file, and its losses if it recorded them.
+ * 0, or a negative errno with a message in errbuf.  A file cut short loads
+ * up to its last whole block and sets s->warning. */
 int evstore_load(struct evstore *s, const char *path, char *errbuf);
 
 void evstore_free(struct evstore *s);

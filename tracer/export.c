@@ -38,6 +38,16 @@ void export_wall_time(char *out, size_t n, uint64_t mono_ns,
 		 tm.tm_min, tm.tm_sec, nsec);
 }
 
+void export_losses_text(const struct evstore *s, char *out, size_t n)
+{
+	if (s->has_losses)
+		tracefile_losses_text(&s->losses, out, n);
+	else
+		snprintf(out, n, "not recorded in this trace (written by an "
+			 "older tunlab or another tool, or its tracer was "
+			 "killed)");
+}
+
 /* Write s as a JSON string, escaping what JSON requires. */
 static void json_str(FILE *out, const char *s)
 {
@@ -209,6 +219,7 @@ static void text_line(FILE *out, const struct evstore *s,
 
 int export_text(const struct evstore *s, FILE *out)
 {
+	char lost[TRACEFILE_LOSSES_TEXT];
 	size_t *idx, k = 0, packets = 0;
 
 	idx = malloc((s->n ? s->n : 1) * sizeof(*idx));
@@ -222,6 +233,8 @@ int export_text(const struct evstore *s, FILE *out)
 		s->info.app[0] ? s->info.app : "an unknown program", s->n);
 	if (s->warning[0])
 		fprintf(out, "Warning: %s\n", s->warning);
+	export_losses_text(s, lost, sizeof(lost));
+	fprintf(out, "Losses of the sources: %s.\n", lost);
 	while (k < s->n) {
 		uint64_t pkt = s->ev[idx[k]].pkt;
 		struct dissect_summary sum;

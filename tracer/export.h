@@ -2,7 +2,7 @@
 /*
  * Exporters: JSON Lines (one object per event, for scripts and graders) and
  * a plain-text narrative (one paragraph per packet, for homework).  The
- * JSON fields are listed in docs/trace-format.md.
+ * JSON fields are listed in docs/export.md.
  */
 #ifndef TUNLAB_EXPORT_H
 #define TUNLAB_EXPORT_H
@@ -14,6 +14,10 @@
 /* Each returns 0, or a negative errno if writing failed. */
 int export_jsonl(const struct evstore *s, FILE *out);
 int export_text(const struct evstore *s, FILE *out);
+
+/* What the sources lost, in words ("0 frames (pcap), ..."), or "not
+ * recorded in this trace (...)". */
+void export_losses_text(const struct evstore *s, char *out, size_t n);
 
 /* Format a monotonic time as UTC wall-clock time with nanoseconds,
  * "2026-11-25T09:14:38.123456789Z", using the trace's offset. */

@@ -1238,6 +1238,13 @@ static int refill(struct ktrace *kt, struct kcpu *c)
 	}
 }
 
+int ktrace_hold(struct ktrace *kt, bool hold)
+{
+	int rc = hold ? tracefs_trace_off(kt->inst) : tracefs_trace_on(kt->inst);
+
+	return rc < 0 ? -EIO : 0;
+}
+
 int ktrace_read(struct ktrace *kt, ktrace_fn fn, void *arg)
 {
 	uint64_t before = kt->st.delivered;

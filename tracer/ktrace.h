@@ -190,6 +190,10 @@ int ktrace_fd(const struct ktrace *kt, unsigned int cpu);
  * (the buffers can no longer be read). */
 int ktrace_read(struct ktrace *kt, ktrace_fn fn, void *arg);
 
+/* Hold: the instance stops recording (tracing_on 0), what its buffers hold
+ * stays readable; or record again.  0 or -EIO. */
+int ktrace_hold(struct ktrace *kt, bool hold);
+
 /* NULL when point is enabled, else why not ("not available on this
  * kernel", "no namespace to filter on", "not asked for"). */
 const char *ktrace_unavailable(const struct ktrace *kt, enum ktrace_point p);

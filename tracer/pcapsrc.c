@@ -12,6 +12,7 @@
 #include "pcapsrc.h"
 
 #define PCAP_BUFFER (4 << 20)	/* kernel ring per handle: bursts fit */
+#define READ_MAX 4096		/* frames in one call: none runs long */
 #define PCAPSRC_FILTER_MAX 1024
 
 struct handle {
@@ -26,6 +27,7 @@ struct pcapsrc {
 	struct pcapsrc_dev devs[PCAPSRC_MAX_DEVS];
 	struct handle h[2 * PCAPSRC_MAX_DEVS];
 	int n;
+	char filter[PCAPSRC_FILTER_MAX + 1];	/* to put back after a hold */
 	pcapsrc_fn fn;		/* during a dispatch */
 	void *ctx;
 };
@@ -137,6 +139,7 @@ int pcapsrc_open(struct pcapsrc **sp, const struct pcapsrc_dev *devs, int n,
 		return -ENOMEM;
 	}
 	memcpy(s->devs, devs, (size_t)n * sizeof(*devs));
+	snprintf(s->filter, sizeof(s->filter), "%s", filter ? filter : "");
 	for (int d = 0; d < n && !rc; d++) {
 		int home;
 
@@ -165,6 +168,25 @@ int pcapsrc_open(struct pcapsrc **sp, const struct pcapsrc_dev *devs, int n,
 	}
 	*sp = s;
 	return 0;
+}
+
+int pcapsrc_hold(struct pcapsrc *s, bool hold)
+{
+	/* A program that takes nothing: the kernel stops at the filter,
+	 * before it copies the frame. */
+	struct sock_filter none = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog fp = { .len = 1, .filter = &none };
+	int rc = 0;
+
+	for (int i = 0; i < s->n; i++) {
+		if (!s->h[i].p)
+			continue;
+		if (hold ? setsockopt(pcap_fileno(s->h[i].p), SOL_SOCKET,
+				      SO_ATTACH_FILTER, &fp, sizeof(fp)) :
+			   kernel_filter(&s->h[i], s->filter))
+			rc = -EIO;
+	}
+	return rc;
 }
 
 int pcapsrc_count(const struct pcapsrc *s)
@@ -207,7 +229,7 @@ int pcapsrc_dispatch(struct pcapsrc *s, int i, pcapsrc_fn fn, void *ctx,
 
 	if (i < 0 || i >= s->n)
 		return -EINVAL;
-	n = pcap_dispatch(s->h[i].p, -1, on_packet, (u_char *)&d);
+	n = pcap_dispatch(s->h[i].p, READ_MAX, on_packet, (u_char *)&d);
 	if (n == PCAP_ERROR) {
 		snprintf(err, PCAPSRC_ERRBUF, "capture on %s: %s",
 			 s->h[i].dev->ifname, pcap_geterr(s->h[i].p));

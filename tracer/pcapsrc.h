@@ -53,10 +53,15 @@ int pcapsrc_open(struct pcapsrc **s, const struct pcapsrc_dev *devs, int n,
 int pcapsrc_count(const struct pcapsrc *s);
 int pcapsrc_fd(const struct pcapsrc *s, int i);
 
-/* Deliver what handle i has now (never blocks).  Returns the number of
- * frames, or a negative errno (message in err). */
+/* Deliver what handle i has now, up to a bound (never blocks).  Returns
+ * the number of frames, or a negative errno (message in err). */
 int pcapsrc_dispatch(struct pcapsrc *s, int i, pcapsrc_fn fn, void *ctx,
 		     char *err);
+
+/* Hold: the kernel drops every frame at the handles' filters, before it
+ * copies any (nothing is counted: the caller knows for how long); or take
+ * them again.  0, or -EIO if a handle could not be changed. */
+int pcapsrc_hold(struct pcapsrc *s, bool hold);
 
 /* Frames the kernel dropped for us so far (the losses we report). */
 uint64_t pcapsrc_drops(struct pcapsrc *s);

@@ -12,6 +12,8 @@
 #include "netns.h"
 #include "probesrc.h"
 
+#define READ_MAX 64		/* datagrams in one call */
+
 /* Raise the datagram queue of the current namespace (best effort: the
  * socket still works with the default, it just drops more). */
 static void raise_qlen(void)
@@ -98,7 +100,8 @@ int probesrc_read(struct probesrc *s, probesrc_fn fn, void *ctx)
 	static uint8_t buf[PROBESRC_DGRAM_MAX];
 	int n = 0;
 
-	for (;;) {
+	/* Bounded, so that no call runs long: the socket stays readable. */
+	for (int dgrams = 0; dgrams < READ_MAX; dgrams++) {
 		ssize_t len = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
 		size_t off = 0, used;
 

@@ -38,7 +38,8 @@ struct probesrc {
 int probesrc_open(struct probesrc *s, const char *path, const char *ns,
 		  char *err);
 
-/* Deliver every event waiting (never blocks); returns how many. */
+/* Deliver the events waiting, up to a bound (never blocks: the socket
+ * stays readable for the rest); returns how many. */
 int probesrc_read(struct probesrc *s, probesrc_fn fn, void *ctx);
 
 /* Close and remove the socket file. */

@@ -10,6 +10,8 @@
  *   EPB  one per event: wall clock time, opt_comment, epb_flags,
  *        epb_packetid, and a tunlab custom option with what we read back
  *   DSB  a TLS key log
+ *   ISB  at the end: what the sources lost (isb_ifdrop, a comment, and a
+ *        tunlab custom option with every count)
  *
  * The writer builds each block whole in its buffer and only ever hands
  * whole blocks to write(), so a killed tracer leaves a file that ends at a
@@ -18,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +36,12 @@
 /* Block types (pcapng: draft-ietf-opsawg-pcapng, section 4 and 10.1). */
 #define BT_SHB		0x0a0d0d0au
 #define BT_IDB		0x00000001u
+#define BT_ISB		0x00000005u
 #define BT_EPB		0x00000006u
 #define BT_DSB		0x0000000au
 #define BYTE_ORDER_MAGIC 0x1a2b3c4du
 
-/* Option codes: common, SHB, IDB and EPB. */
+/* Option codes: common, SHB, IDB, EPB and ISB. */
 #define OPT_ENDOFOPT	0
 #define OPT_COMMENT	1
 #define OPT_CUSTOM_BIN	2989	/* binary, safe to copy */
@@ -48,6 +52,9 @@
 #define IF_TSOFFSET	14
 #define EPB_FLAGS	2
 #define EPB_PACKETID	5
+#define ISB_STARTTIME	2
+#define ISB_ENDTIME	3
+#define ISB_IFDROP	5
 
 #define EPB_FLAG_INBOUND	1
 #define EPB_FLAG_OUTBOUND	2
@@ -74,9 +81,13 @@
 #define TLOPT_VERSION		1
 #define TLOPT_KIND_SECTION	1
 #define TLOPT_KIND_EVENT	2
+#define TLOPT_KIND_LOSSES	3
 #define TLOPT_SECTION_FIXED	8	/* wall_offset_ns */
 #define TLOPT_EVENT_FIXED	32	/* step .. group_basis, reserved */
 #define TLOPT_EVENT_FIXED_V0	20	/* step .. len: older writers */
+#define TLOPT_LOSSES_FIXED	96	/* flags .. skipped_ns */
+#define TLOPT_LOSSES_MIN	72	/* flags .. probe_dropped: the first
+					 * files had no more */
 
 #define DSB_TLS_KEY_LOG		0x544c534bu	/* "TLSK" */
 
@@ -132,6 +143,8 @@ struct tracefile_reader {
 	struct tracefile_info info;
 	char *keylog;
 	size_t keylog_len;
+	struct tracefile_losses losses;	/* summed over the sections */
+	bool has_losses;
 	uint64_t nevents;
 	bool done;
 	int err;		/* sticky: every later call fails the same */
@@ -512,6 +525,23 @@ static int write_idb(struct tracefile_writer *w, const struct wif *k,
 	return 0;
 }
 
+/* Room in the writer's interface list for one more. */
+static int wif_room(struct tracefile_writer *w, char *errbuf)
+{
+	uint32_t ncap;
+	struct wif *nifs;
+
+	if (w->nifs < w->ifs_cap)
+		return 0;
+	ncap = w->ifs_cap ? 2 * w->ifs_cap : 16;
+	nifs = realloc(w->ifs, ncap * sizeof(*nifs));
+	if (!nifs)
+		return fail(errbuf, -ENOMEM, "out of memory");
+	w->ifs = nifs;
+	w->ifs_cap = ncap;
+	return 0;
+}
+
 /* The interface id of an event's capture point, writing its IDB if new. */
 static int get_if(struct tracefile_writer *w, const struct tl_event *ev,
 		  uint32_t *id, char *errbuf)
@@ -531,15 +561,9 @@ static int get_if(struct tracefile_writer *w, const struct tl_event *ev,
 			return 0;
 		}
 	}
-	if (w->nifs == w->ifs_cap) {
-		uint32_t ncap = w->ifs_cap ? 2 * w->ifs_cap : 16;
-		struct wif *nifs = realloc(w->ifs, ncap * sizeof(*nifs));
-
-		if (!nifs)
-			return fail(errbuf, -ENOMEM, "out of memory");
-		w->ifs = nifs;
-		w->ifs_cap = ncap;
-	}
+	ret = wif_room(w, errbuf);
+	if (ret < 0)
+		return ret;
 	ret = write_idb(w, &k, ev, errbuf);
 	if (ret < 0)
 		return ret;
@@ -847,6 +871,183 @@ int tracefile_write_keylog(struct tracefile_writer *w, const char *keylog,
 	out_u32(&o, DSB_TLS_KEY_LOG);
 	out_u32(&o, (uint32_t)len);
 	out_bytes(&o, keylog, len);
+	w->len += out_end(&o);
+	return 0;
+}
+
+/* Append to a bounded string; once full, it stays full and terminated. */
+__attribute__((format(printf, 4, 5)))
+static void appendf(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*n >= size)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n += (size_t)k;
+}
+
+/* The words of tunlab trace's summary line.  The kernel's count is there
+ * only if the kernel was traced (else its 0 would mean nothing); the rare
+ * counts only when they are not 0. */
+void tracefile_losses_text(const struct tracefile_losses *l, char *buf,
+			   size_t size)
+{
+	size_t n = 0;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	appendf(buf, size, &n, "%" PRIu64 " frames (pcap), %" PRIu64
+		" malformed probe events, %" PRIu64 " late", l->pcap_drops,
+		l->probe_malformed, l->late);
+	if (l->no_memory)
+		appendf(buf, size, &n, ", %" PRIu64 " without memory",
+			l->no_memory);
+	if (l->flags & TRACEFILE_LOSSES_KERNEL)
+		appendf(buf, size, &n, ", %" PRIu64 " kernel events (tracefs "
+			"overruns)", l->kernel_lost);
+	if (l->probe_dropped)
+		appendf(buf, size, &n, ", at least %" PRIu64 " probe events "
+			"the daemons could not hand over", l->probe_dropped);
+	if (l->skipped || l->skipped_ns)
+		appendf(buf, size, &n, ", %" PRIu64 " skipped (the tracer was "
+			"behind: %" PRIu64 " ms not recorded)", l->skipped,
+			l->skipped_ns / 1000000);
+	if (l->paused_ns)
+		appendf(buf, size, &n, "; paused %" PRIu64 " ms to keep to "
+			"its CPU budget", l->paused_ns / 1000000);
+	if (l->unrecorded)
+		appendf(buf, size, &n, "; not recorded for %" PRIu32
+			" more section%s of this file", l->unrecorded,
+			l->unrecorded == 1 ? "" : "s");
+}
+
+/* The interface the losses name: the first device's, since pcap's drops
+ * happen on devices (counted over all of them together, so the whole count
+ * goes there); else interface 0. */
+static uint32_t losses_if(const struct tracefile_writer *w)
+{
+	for (uint32_t i = 0; i < w->nifs; i++)
+		if (w->ifs[i].linktype == LINKTYPE_RAW ||
+		    w->ifs[i].linktype == LINKTYPE_ETHERNET)
+			return i;
+	return 0;
+}
+
+/* A trace without events has no interface for its statistics to name (the
+ * standard wants one): an interface for the tracer itself, whose key
+ * (link type 0) no event has. */
+static int write_tracer_idb(struct tracefile_writer *w, char *errbuf)
+{
+	static const char name[] = "tracer";
+	static const char desc[] = "tunlab tracer: no event was recorded; "
+				   "this interface carries the sources' losses";
+	uint8_t tsresol = 9;
+	struct out o;
+	int ret;
+
+	ret = wif_room(w, errbuf);
+	if (ret < 0)
+		return ret;
+	ret = reserve(w, 64 + sizeof(name) + sizeof(desc), &o, errbuf);
+	if (ret < 0)
+		return ret;
+	out_begin(&o, BT_IDB);
+	out_u16(&o, LINKTYPE_UPPER_PDU);
+	out_u16(&o, 0);
+	out_u32(&o, 0);
+	out_opt(&o, IF_NAME, name, sizeof(name) - 1);
+	out_opt(&o, IF_DESCRIPTION, desc, sizeof(desc) - 1);
+	out_opt(&o, IF_TSRESOL, &tsresol, 1);
+	out_opt(&o, OPT_ENDOFOPT, NULL, 0);
+	w->len += out_end(&o);
+	memset(&w->ifs[w->nifs++], 0, sizeof(w->ifs[0]));
+	return 0;
+}
+
+/* An ISB time: ns since 1970, high and low words, as an EPB has them. */
+static void out_time_opt(struct out *o, uint16_t code, uint64_t wall)
+{
+	uint8_t v[8];
+
+	put_le32(v, (uint32_t)(wall >> 32));
+	put_le32(v + 4, (uint32_t)wall);
+	out_opt(o, code, v, 8);
+}
+
+#define TLOPT_LOSSES_LEN	(8 + TLOPT_LOSSES_FIXED)
+
+/* The tunlab losses option's value: every count, exactly. */
+static void tlopt_losses(uint8_t *v, const struct tracefile_losses *l)
+{
+	put_le32(v, TUNLAB_PEN);
+	v[4] = TLOPT_VERSION;
+	v[5] = TLOPT_KIND_LOSSES;
+	put_le16(v + 6, TLOPT_LOSSES_FIXED);
+	put_le32(v + 8, l->flags);
+	put_le32(v + 12, 0);
+	put_le64(v + 16, l->start_ns);
+	put_le64(v + 24, l->end_ns);
+	put_le64(v + 32, l->pcap_drops);
+	put_le64(v + 40, l->probe_malformed);
+	put_le64(v + 48, l->late);
+	put_le64(v + 56, l->no_memory);
+	put_le64(v + 64, l->kernel_lost);
+	put_le64(v + 72, l->probe_dropped);
+	put_le64(v + 80, l->skipped);
+	put_le64(v + 88, l->paused_ns);
+	put_le64(v + 96, l->skipped_ns);
+}
+
+/* The losses as an ISB: a sentence, the recording's start and end,
+ * isb_ifdrop for Wireshark's "Dropped packets", and every count exactly in
+ * the tunlab option. */
+int tracefile_write_losses(struct tracefile_writer *w,
+			   const struct tracefile_losses *l, char *errbuf)
+{
+	static const char lead[] = "tunlab: what the tracer's sources lost "
+				   "while recording: ";
+	char comment[sizeof(lead) + TRACEFILE_LOSSES_TEXT];
+	uint8_t v[TLOPT_LOSSES_LEN], word[8];
+	uint64_t off = (uint64_t)w->wall_offset, wall = 0;
+	size_t clen;
+	struct out o;
+	int ret;
+
+	if (!w->nifs) {
+		ret = write_tracer_idb(w, errbuf);
+		if (ret < 0)
+			return ret;
+	}
+	memcpy(comment, lead, sizeof(lead) - 1);
+	tracefile_losses_text(l, comment + sizeof(lead) - 1,
+			      sizeof(comment) - (sizeof(lead) - 1));
+	clen = strlen(comment);
+	tlopt_losses(v, l);
+	/* Fixed fields, option headers, times, isb_ifdrop: under 96. */
+	ret = reserve(w, 96 + pad4(clen) + sizeof(v), &o, errbuf);
+	if (ret < 0)
+		return ret;
+	if (l->end_ns)
+		wall = l->end_ns + off;
+	out_begin(&o, BT_ISB);
+	out_u32(&o, losses_if(w));
+	out_u32(&o, (uint32_t)(wall >> 32));
+	out_u32(&o, (uint32_t)wall);
+	out_opt(&o, OPT_COMMENT, comment, clen);
+	if (l->start_ns)
+		out_time_opt(&o, ISB_STARTTIME, l->start_ns + off);
+	if (l->end_ns)
+		out_time_opt(&o, ISB_ENDTIME, wall);
+	put_le64(word, l->pcap_drops);
+	out_opt(&o, ISB_IFDROP, word, 8);
+	out_opt(&o, OPT_CUSTOM_BIN, v, sizeof(v));
+	out_opt(&o, OPT_ENDOFOPT, NULL, 0);
 	w->len += out_end(&o);
 	return 0;
 }
@@ -1371,10 +1572,79 @@ static int parse_epb(struct tracefile_reader *r, const struct block *b,
 	return 0;
 }
 
+/* tunlab's losses option: 1 and l filled, 0 if it is a version or kind we
+ * do not know, -1 if corrupt. */
+static int parse_tlopt_losses(const uint8_t *v, size_t n, bool be,
+			      struct tracefile_losses *l)
+{
+	size_t fixed;
+
+	if (n < 4)
+		return -1;
+	if (v[0] != TLOPT_VERSION || v[1] != TLOPT_KIND_LOSSES)
+		return 0;
+	fixed = get16(v + 2, be);
+	if (fixed < TLOPT_LOSSES_MIN || fixed > n - 4)
+		return -1;
+	memset(l, 0, sizeof(*l));
+	l->flags = get32(v + 4, be);
+	l->start_ns = get64(v + 12, be);
+	l->end_ns = get64(v + 20, be);
+	l->pcap_drops = get64(v + 28, be);
+	l->probe_malformed = get64(v + 36, be);
+	l->late = get64(v + 44, be);
+	l->no_memory = get64(v + 52, be);
+	l->kernel_lost = get64(v + 60, be);
+	l->probe_dropped = get64(v + 68, be);
+	if (fixed >= TLOPT_LOSSES_FIXED) {
+		l->skipped = get64(v + 76, be);
+		l->paused_ns = get64(v + 84, be);
+		l->skipped_ns = get64(v + 92, be);
+	}
+	/* Counts a later tunlab adds follow, up to 4 + fixed: skipped. */
+	return 1;
+}
+
+/* An interface statistics block: 1 and l filled if it carries tunlab's
+ * losses, 0 if not (another tool's statistics), -1 if corrupt, with why.
+ * The interface id is not checked: nothing here needs its interface. */
+static int parse_isb(const struct block *b, struct tracefile_losses *l,
+		     const char **why)
+{
+	const uint8_t *val;
+	uint16_t code;
+	struct opts it;
+	size_t len;
+	int ret, found = 0;
+
+	if (b->body_len < 12) {
+		*why = "statistics block too short";
+		return -1;
+	}
+	it = (struct opts){ b->body + 12, b->body_len - 12, b->be };
+	while ((ret = opt_next(&it, &code, &val, &len)) > 0) {
+		if (found || code != OPT_CUSTOM_BIN || len < 4 ||
+		    get32(val, b->be) != TUNLAB_PEN)
+			continue;
+		found = parse_tlopt_losses(val + 4, len - 4, b->be, l);
+		if (found < 0) {
+			*why = "bad tunlab losses option";
+			return -1;
+		}
+	}
+	if (ret < 0) {
+		*why = "options overrun the block";
+		return -1;
+	}
+	return found;
+}
+
 /* Walk blocks until the next EPB, the end, or an error. */
 int tracefile_next(struct tracefile_reader *r, struct tl_event *ev,
 		   char *errbuf)
 {
+	struct tracefile_losses l;
+	const char *why;
 	struct block b;
 	int ret;
 
@@ -1397,6 +1667,12 @@ int tracefile_next(struct tracefile_reader *r, struct tl_event *ev,
 				r->nevents++;
 				return 1;
 			}
+			break;
+		case BT_ISB:
+			/* Its losses were gathered at open; a corrupt block is
+			 * still an error, here where it is reached. */
+			ret = parse_isb(&b, &l, &why) < 0 ?
+			      corrupt(r, &b, errbuf, why) : 0;
 			break;
 		default:
 			/* DSBs were gathered at open; the rest is not ours. */
@@ -1427,10 +1703,42 @@ static int add_keylog(struct tracefile_reader *r, const uint8_t *v,
 	return 0;
 }
 
-/* Gather every TLS key log in the file up front, so a viewer has the keys
- * before the packets: a walk over block headers only. */
-static int gather_keylogs(struct tracefile_reader *r)
+/* Add the losses of a section that has ended to the file's; have: the
+ * section recorded them. */
+static void add_losses(struct tracefile_reader *r,
+		       const struct tracefile_losses *l, bool have)
 {
+	struct tracefile_losses *sum = &r->losses;
+
+	if (!have) {
+		sum->unrecorded++;
+		return;
+	}
+	if (!r->has_losses)
+		sum->start_ns = l->start_ns;
+	sum->end_ns = l->end_ns;
+	sum->pcap_drops += l->pcap_drops;
+	sum->probe_malformed += l->probe_malformed;
+	sum->late += l->late;
+	sum->no_memory += l->no_memory;
+	sum->kernel_lost += l->kernel_lost;
+	sum->probe_dropped += l->probe_dropped;
+	sum->skipped += l->skipped;
+	sum->paused_ns += l->paused_ns;
+	sum->skipped_ns += l->skipped_ns;
+	sum->flags |= l->flags;
+	r->has_losses = true;
+}
+
+/* Gather up front, in one walk over the blocks, every TLS key log (so a
+ * viewer has the keys before the packets) and the losses (written last,
+ * wanted first; a section's last losses block counts).  A block that is
+ * corrupt is left for tracefile_next() to report. */
+static int gather(struct tracefile_reader *r)
+{
+	struct tracefile_losses sect, l;
+	bool in_section = false, have = false;
+	const char *bad;
 	struct block b;
 	size_t pos = 0;
 	uint32_t type, len;
@@ -1438,9 +1746,22 @@ static int gather_keylogs(struct tracefile_reader *r)
 	char why[96];
 	int ret;
 
+	memset(&sect, 0, sizeof(sect));
 	while (block_at(r, pos, be, &b, why, sizeof(why)) == BLK_OK) {
 		pos += b.len;
 		be = b.be;
+		if (b.type == BT_SHB) {
+			if (in_section)
+				add_losses(r, &sect, have);
+			in_section = true;
+			have = false;
+			continue;
+		}
+		if (b.type == BT_ISB && parse_isb(&b, &l, &bad) > 0) {
+			sect = l;
+			have = true;
+			continue;
+		}
 		if (b.type != BT_DSB || b.body_len < 8)
 			continue;
 		type = get32(b.body, be);
@@ -1451,6 +1772,8 @@ static int gather_keylogs(struct tracefile_reader *r)
 		if (ret < 0)
 			return ret;
 	}
+	if (in_section)
+		add_losses(r, &sect, have);
 	return 0;
 }
 
@@ -1583,7 +1906,7 @@ int tracefile_open(struct tracefile_reader **rp, const char *path,
 		ret = parse_shb(r, &b, errbuf);
 	if (ret < 0)
 		goto out_unload;
-	ret = gather_keylogs(r);
+	ret = gather(r);
 	if (ret < 0) {
 		ret = fail(errbuf, ret, "out of memory");
 		goto out_unload;
@@ -1616,6 +1939,13 @@ const char *tracefile_keylog(const struct tracefile_reader *r, size_t *len)
 	if (len)
 		*len = r->keylog_len;
 	return r->keylog;
+}
+
+/* The losses the file recorded, or NULL. */
+const struct tracefile_losses *tracefile_losses(
+	const struct tracefile_reader *r)
+{
+	return r->has_losses ? &r->losses : NULL;
 }
 
 /* Why the trace ended early, or NULL. */

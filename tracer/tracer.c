@@ -23,6 +23,7 @@
 #include "segjoin.h"
 #include "pcapsrc.h"
 #include "probesrc.h"
+#include "reorder.h"
 #include "tracer.h"
 #include "wire.h"
 
@@ -30,11 +31,28 @@
 #define OFFSET_NS	1000000000ull	/* clock offset resampled each s */
 #define DEFAULT_REORDER	100000000ull	/* 100 ms */
 #define ROUTE_SLOTS	256		/* re-queried routes cached */
-#define POLL_NS		250000ull	/* busy: read the sources this often */
+#define POLL_NS		1000000ull	/* busy: read the sources this often */
 #define PROBE_EVERY	2048		/* drain: read the probes between */
 #define BUSY_READ	64		/* events in one read that mean busy */
 #define IDLE_WINDOW_NS	20000000ull	/* busy: ... and idle again when */
 #define IDLE_EVENTS	100		/* fewer came in one window */
+#define WINDOW_MAX	131072		/* observations waiting, at most: a
+					 * 100 ms window at 1.3 M/s */
+#define SKIPS		8		/* slices skipped, remembered */
+#define BUDGET_NS	20000000ull	/* the CPU budget's burst: its share of
+					 * this much time */
+#define DRAIN_MAX	8192
+#define FLUSH_NS	2000000000ull	/* reading at the end, at most */		/* events handed on in one call */
+#define POOL_SNAP_MAX	2048		/* longer captures: malloc'ed */
+
+/* The bytes of a pooled observation: enough for a frame at snaplen and a
+ * probe event's capture. */
+static int pool_snap(int snaplen)
+{
+	int n = snaplen > TL_PROBE_SNAP ? snaplen : TL_PROBE_SNAP;
+
+	return n < POOL_SNAP_MAX ? n : POOL_SNAP_MAX;
+}
 
 /* An observation waiting in the reorder window, with its keys. */
 struct pending {
@@ -42,7 +60,6 @@ struct pending {
 	struct corr_keys keys;
 	struct kjoin_key kkey;	/* kernel events: how to join them */
 	int32_t pid;		/* app probes: the sender */
-	uint64_t seq;		/* arrival order, to keep ties stable */
 	uint8_t data[];
 };
 
@@ -57,12 +74,14 @@ struct tracer {
 	struct correlator *corr;
 	int64_t offset;		/* wall - mono */
 	uint64_t offset_at;
-	struct hent {		/* keys inline: no pointer chased to compare */
-		uint64_t ts, seq;
-		struct pending *p;
-	} *heap;		/* min-heap by (ts, seq) */
-	size_t nheap, capheap;
-	uint64_t seq;
+	struct reorder *window;	/* observations waiting for their turn */
+	uint64_t skip_from;	/* skipping events from this time on, or 0 */
+	struct {		/* the last slices skipped: [from, to) */
+		uint64_t from, to;
+	} skips[SKIPS];
+	unsigned int nskips;
+	uint64_t budget_at, budget_cpu;	/* the budget's last look: time, CPU */
+	int64_t credit;			/* CPU ns it may still use */
 	uint64_t flushed_to;	/* everything before this was handed on */
 	long timer;
 	/* An app's send syscall waits for its sock_send_length (which says
@@ -82,6 +101,7 @@ struct tracer {
 	bool busy;
 	uint64_t window_ns, window_n;	/* events read in this window */
 	unsigned int mtu[PCAPSRC_MAX_DEVS];	/* of devs[], 0: unknown */
+	unsigned int mtu_max;
 	/* Routes re-queried (RTM_GETROUTE) for the steps the kernel takes
 	 * without a per-packet lookup, cached a second per host and address. */
 	struct route_cache {
@@ -106,6 +126,9 @@ static const uint8_t *ip_of(enum tl_link link, const uint8_t *d, size_t n,
 			    size_t *ip_n);
 static bool super_len(const struct tracer *t, const char *dev, uint32_t len);
 static void count_read(struct tracer *t, int n);
+static bool paused(struct tracer *t);
+static bool held(struct tracer *t);
+static void hold_sources(struct tracer *t, bool hold);
 static void on_probe(void *ctx, const struct tl_probe *p, const uint8_t *bytes);
 
 /* Copy string src into dst[size], always terminated (a plain copy: this
@@ -154,54 +177,57 @@ static int64_t sample_offset(void)
 	       ((int64_t)w.tv_nsec - (int64_t)m.tv_nsec);
 }
 
-static bool before(const struct hent *a, const struct hent *b)
+/*
+ * The window is full: the tracer is behind.  It then skips a slice of time,
+ * on every source alike, so that the packets before and after it stay
+ * whole (a source left behind alone would lose some points of every
+ * packet).  The slice runs from the event that found the window full
+ * until the window is half empty again (skip_resume()).  Meanwhile the
+ * kernel records nothing for the tracer (capture filters that take
+ * nothing, tracing off: the lab's packets no longer pay for the copies),
+ * what the sources already hold is read and kept if older than the slice,
+ * and the probe socket is left unread (the daemons count what they cannot
+ * hand over; what it holds of the slice is skipped once reading resumes).
+ * The slices' time and the events skipped are counted, never silent.
+ */
+static void hold_sources(struct tracer *t, bool hold)
 {
-	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
+	if (t->pcap)
+		pcapsrc_hold(t->pcap, hold);
+	if (t->kt)
+		ktrace_hold(t->kt, hold);
 }
 
-/* The reorder window as a 4-ary heap: at full speed it holds some 100,000
- * events, and half the levels of a binary heap mean half the cache misses
- * per pop (a profile's top entry before). */
-#define HEAP_ARITY 4
-
-static void heap_push(struct tracer *t, struct pending *p)
+static bool skipping(struct tracer *t, uint64_t ts)
 {
-	struct hent e = { p->ev.ts_ns, p->seq, p };
-	size_t i = t->nheap++;
-
-	while (i) {
-		size_t up = (i - 1) / HEAP_ARITY;
-
-		if (!before(&e, &t->heap[up]))
-			break;
-		t->heap[i] = t->heap[up];
-		i = up;
+	if (!t->skip_from && reorder_full(t->window)) {
+		t->skip_from = ts ? ts : 1;
+		hold_sources(t, true);
 	}
-	t->heap[i] = e;
+	if (t->skip_from && ts >= t->skip_from)
+		goto skip;
+	for (int i = 0; i < SKIPS; i++)
+		if (ts >= t->skips[i].from && ts < t->skips[i].to)
+			goto skip;
+	return false;
+skip:
+	t->st.skipped++;
+	return true;
 }
 
-static struct pending *heap_pop(struct tracer *t)
+/* The window has room again: events from now on are taken. */
+static void skip_resume(struct tracer *t, uint64_t now)
 {
-	struct pending *top = t->heap[0].p;
-	struct hent last = t->heap[--t->nheap];
-	size_t i = 0, n = t->nheap;
-
-	for (;;) {
-		size_t first = HEAP_ARITY * i + 1, m = first;
-
-		if (first >= n)
-			break;
-		for (size_t c = first + 1; c < first + HEAP_ARITY && c < n; c++)
-			if (before(&t->heap[c], &t->heap[m]))
-				m = c;
-		if (!before(&t->heap[m], &last))
-			break;
-		t->heap[i] = t->heap[m];
-		i = m;
-	}
-	if (n)
-		t->heap[i] = last;
-	return top;
+	if (!t->skip_from ||
+	    reorder_len(t->window) > WINDOW_MAX / 2)
+		return;
+	t->skips[t->nskips % SKIPS].from = t->skip_from;
+	t->skips[t->nskips % SKIPS].to = now;
+	t->nskips++;
+	if (now > t->skip_from)
+		t->st.skipped_ns += now - t->skip_from;
+	t->skip_from = 0;
+	hold_sources(t, false);
 }
 
 /* Queue an observation (its bytes copied) for ordering. */
@@ -211,18 +237,15 @@ static void enqueue(struct tracer *t, const struct tl_event *ev,
 {
 	struct pending *p;
 
-	if (t->nheap == t->capheap) {
-		size_t cap = t->capheap ? 2 * t->capheap : 1024;
-		struct hent *grown = realloc(t->heap, cap * sizeof(*grown));
-
-		if (!grown)
-			return;
-		t->heap = grown;
-		t->capheap = cap;
-	}
-	p = malloc(sizeof(*p) + ev->caplen);
-	if (!p)
+	/* Frames and probes skip before their keys are made; kernel events
+	 * here, after the state they keep (held syscalls, tasks). */
+	if (skipping(t, ev->ts_ns))
 		return;
+	p = reorder_alloc(t->window, sizeof(*p) + ev->caplen);
+	if (!p) {
+		t->st.no_memory++;
+		return;
+	}
 	p->ev = *ev;
 	p->keys = *k;
 	if (kk)
@@ -230,13 +253,12 @@ static void enqueue(struct tracer *t, const struct tl_event *ev,
 	else
 		memset(&p->kkey, 0, sizeof(p->kkey));
 	p->pid = pid;
-	p->seq = t->seq++;
 	if (ev->caplen)
 		memcpy(p->data, ev->data, ev->caplen);
 	p->ev.data = p->data;
 	if (ev->ts_ns < t->flushed_to)
 		t->st.late++;
-	heap_push(t, p);
+	reorder_push(t->window, p->ev.ts_ns, p);
 }
 
 /* What a frame's bytes offer kernel events: the length a tracepoint shows
@@ -383,21 +405,24 @@ static void requery_step(struct tracer *t, const struct tl_event *frame)
 	t->fn(t->ctx, &ev);
 }
 
-/* Hand on, in order, everything older than upto. */
-static void drain(struct tracer *t, uint64_t upto)
+/* Hand on, in order, what is older than upto: at most max events (0: all;
+ * the rest waits for the next call, so that no call runs long). */
+static void drain(struct tracer *t, uint64_t upto, unsigned int max)
 {
 	unsigned int n = 0;
+	struct pending *p;
+	uint64_t last = 0;
 
-	while (t->nheap && t->heap[0].ts < upto) {
-		struct pending *p;
+	while ((!max || n < max) &&
+	       (p = reorder_pop_before(t->window, upto))) {
 		struct seg_tie tie = { 0 };
 
+		last = p->ev.ts_ns;
 		/* A daemon's probe socket holds only so many datagrams in
 		 * flight (its send buffer): a long drain reads it between. */
-		if (++n % PROBE_EVERY == 0 && t->probes.fd >= 0)
+		if (++n % PROBE_EVERY == 0 && t->probes.fd >= 0 &&
+		    !t->skip_from)
 			count_read(t, probesrc_read(&t->probes, on_probe, t));
-		p = heap_pop(t);
-
 		if (p->ev.source == TL_SRC_KERNEL && t->kj &&
 		    p->kkey.kind != KJ_NONE) {
 			/* A queued skb longer than its device's MTU waits for
@@ -411,7 +436,7 @@ static void drain(struct tracer *t, uint64_t upto)
 			} else {
 				kjoin_kernel(t->kj, &p->ev, &p->kkey);
 			}
-			free(p);
+			reorder_release(t->window, p);
 			continue;
 		}
 		if (p->ev.source == TL_SRC_PCAP &&
@@ -441,8 +466,11 @@ static void drain(struct tracer *t, uint64_t upto)
 			segjoin_write(t->sj, &p->ev);
 		if (p->ev.source == TL_SRC_PCAP)
 			requery_step(t, &p->ev);
-		free(p);
+		reorder_release(t->window, p);
 	}
+	/* Stopped short: only what came before the last one is done. */
+	if (max && n >= max && last < upto)
+		upto = last;
 	/* Kernel events no frame claimed within a while are untied. */
 	if (t->kj)
 		kjoin_expire(t->kj, upto > 20000000ull ? upto - 20000000ull : 0);
@@ -578,6 +606,8 @@ static void read_mtus(struct tracer *t, int ndev)
 		if (fd >= 0 && ioctl(fd, SIOCGIFMTU, &ifr) == 0 &&
 		    ifr.ifr_mtu > 0)
 			t->mtu[i] = (unsigned int)ifr.ifr_mtu;
+		if (t->mtu[i] > t->mtu_max)
+			t->mtu_max = t->mtu[i];
 		if (fd >= 0)
 			close(fd);
 		netns_leave(home);
@@ -588,6 +618,9 @@ static void read_mtus(struct tracer *t, int ndev)
  * GSO super-packet): the Ethernet header and a VLAN tag come on top. */
 static bool super_len(const struct tracer *t, const char *dev, uint32_t len)
 {
+	/* Most frames are no longer than any MTU: no name to look up. */
+	if (len <= t->mtu_max + 18)
+		return false;
 	for (int i = 0; i < PCAPSRC_MAX_DEVS && t->devs[i].ifname; i++)
 		if (strncmp(t->devs[i].ifname, dev, TL_DEV_MAX) == 0)
 			return t->mtu[i] && len > t->mtu[i] + 18;
@@ -605,6 +638,9 @@ static void on_frame(void *ctx, const struct pcapsrc_frame *f)
 		.len = f->len, .caplen = f->caplen, .data = f->data,
 		.source = TL_SRC_PCAP, .link = (uint8_t)f->link,
 	};
+
+	if (skipping(t, ev.ts_ns))
+		return;
 
 	if (tun)
 		ev.step = f->dir == TL_DIR_OUT ? TL_STEP_TUN_DRIVER_OUT
@@ -632,6 +668,9 @@ static void on_probe(void *ctx, const struct tl_probe *p, const uint8_t *bytes)
 		.data = bytes, .step = p->step, .source = p->source,
 		.link = p->link,
 	};
+
+	if (skipping(t, ev.ts_ns))
+		return;
 
 	memcpy(ev.host, p->host, sizeof(ev.host));
 	memcpy(ev.dev, p->dev, sizeof(ev.dev));
@@ -838,7 +877,6 @@ static void on_kevent(const struct kevent *ke, void *arg)
 	enqueue(t, &ev, &none, &kk, ke->pid);
 }
 
-
 static void on_kernel_fd(struct evloop *l, int fd, unsigned int events,
 			 void *arg)
 {
@@ -847,7 +885,10 @@ static void on_kernel_fd(struct evloop *l, int fd, unsigned int events,
 	(void)l;
 	(void)fd;
 	(void)events;
-	count_read(t, ktrace_read(t->kt, on_kevent, t));
+	if (paused(t))
+		count_read(t, BUSY_READ);	/* the timer reads on */
+	else
+		count_read(t, ktrace_read(t->kt, on_kevent, t));
 }
 
 /* The daemons' threads: their task events are left out in the kernel (the
@@ -937,6 +978,55 @@ static int open_kernel(struct tracer *t, char *err)
 	return 0;
 }
 
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The CPU budget: the tracer shares the machine with the lab it watches,
+ * and at full speed it could read events as long as they come, taking the
+ * CPU the tunnel needs (on 2 CPUs, an unbounded tracer cut the traced TCP
+ * throughput to 47 % of the untraced, one held to 35 % of a CPU by a
+ * cgroup to 55 %).  A token bucket: cfg.cpu_pct of the time passing is
+ * credited, the CPU used is debited, at most one period's share saved up.
+ * In debt, the tracer pauses, neither reading nor ordering: the sources
+ * hold what comes meanwhile (every call's work is bounded, so a pause is
+ * far shorter than the reorder window), and what does not fit they count
+ * as lost.
+ */
+static bool paused(struct tracer *t)
+{
+	uint64_t now, cpu, max = BUDGET_NS * (uint64_t)t->cfg.cpu_pct / 100;
+	bool was = t->credit < 0;
+
+	if (!t->cfg.cpu_pct)
+		return false;
+	now = tl_now_ns();
+	cpu = cpu_ns();
+	if (t->budget_at) {
+		t->credit += (int64_t)((now - t->budget_at) *
+				       (uint64_t)t->cfg.cpu_pct / 100) -
+			     (int64_t)(cpu - t->budget_cpu);
+		if (t->credit > (int64_t)max)
+			t->credit = (int64_t)max;
+		if (was)
+			t->st.paused_ns += now - t->budget_at;
+	}
+	t->budget_at = now;
+	t->budget_cpu = cpu;
+	return t->credit < 0;
+}
+
+/* The probe socket is left alone: paused, or skipping a slice. */
+static bool held(struct tracer *t)
+{
+	return paused(t) || t->skip_from;
+}
+
 /* Read what the capture handles (and the kernel's buffers) hold.  Frames
  * are read on the tick rather than woken for each: in immediate mode a
  * waiting reader costs the kernel a wake-up per frame, which at full speed
@@ -991,7 +1081,10 @@ static void on_probe_fd(struct evloop *l, int fd, unsigned int events,
 	(void)l;
 	(void)fd;
 	(void)events;
-	count_read(t, probesrc_read(&t->probes, on_probe, t));
+	if (held(t))
+		count_read(t, BUSY_READ);	/* the timer reads on */
+	else
+		count_read(t, probesrc_read(&t->probes, on_probe, t));
 }
 
 /* Busy: read probes and kernel events on the timer; idle again when a
@@ -1003,9 +1096,9 @@ static void on_poll(struct evloop *l, int fd, unsigned int events, void *arg)
 
 	(void)l;
 	(void)events;
-	if (read(fd, &ticks, sizeof(ticks)) < 0 || !t->busy)
+	if (read(fd, &ticks, sizeof(ticks)) < 0 || !t->busy || paused(t))
 		return;
-	if (t->probes.fd >= 0)
+	if (t->probes.fd >= 0 && !t->skip_from)
 		t->window_n += (uint64_t)probesrc_read(&t->probes, on_probe, t);
 	if (t->kt) {
 		int n = ktrace_read(t->kt, on_kevent, t);
@@ -1059,12 +1152,16 @@ static uint64_t on_tick(struct evloop *l, void *arg)
 	uint64_t now = tl_now_ns();
 
 	(void)l;
+	if (paused(t))
+		return TICK_NS;
 	read_sources(t);
 	if (now - t->offset_at >= OFFSET_NS) {
 		t->offset = sample_offset();
 		t->offset_at = now;
 	}
-	drain(t, now > t->cfg.reorder_ns ? now - t->cfg.reorder_ns : 0);
+	drain(t, now > t->cfg.reorder_ns ? now - t->cfg.reorder_ns : 0,
+	      DRAIN_MAX);
+	skip_resume(t, now);
 	return TICK_NS;
 }
 
@@ -1094,7 +1191,9 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 	t->offset_at = tl_now_ns();
 	t->corr = corr_new();
 	t->sj = segjoin_new(seg_release, t);
-	if (!t->corr || !t->sj) {
+	t->window = reorder_new(WINDOW_MAX, sizeof(struct pending) +
+				(size_t)pool_snap(cfg->snaplen));
+	if (!t->corr || !t->sj || !t->window) {
 		rc = -ENOMEM;
 		snprintf(err, TRACER_ERRBUF, "out of memory");
 		goto out_close;
@@ -1224,8 +1323,23 @@ int64_t tracer_wall_offset(const struct tracer *t)
 
 void tracer_flush(struct tracer *t)
 {
-	read_sources(t);
-	drain(t, UINT64_MAX);
+	/* What the sources still hold happened before the end: read it all,
+	 * whatever the budget (a tracer held back at full speed may be far
+	 * behind); for a while at most, since the lab may still be sending. */
+	uint64_t until = tl_now_ns() + FLUSH_NS;
+
+	while (tl_now_ns() < until) {
+		uint64_t before = t->st.events + t->st.skipped;
+		int n = 0;
+
+		read_sources(t);
+		if (t->probes.fd >= 0)
+			n += probesrc_read(&t->probes, on_probe, t);
+		drain(t, UINT64_MAX, 0);
+		skip_resume(t, tl_now_ns());
+		if (!n && t->st.events + t->st.skipped == before)
+			break;
+	}
 }
 
 void tracer_stats(struct tracer *t, struct tracer_stats *st)
@@ -1257,7 +1371,7 @@ void tracer_close(struct tracer *t)
 	/* What is still queued, not what the sources hold now: the caller
 	 * may have closed what it writes to after its own last flush. */
 	if (t->corr && t->fn)
-		drain(t, UINT64_MAX);
+		drain(t, UINT64_MAX, 0);
 	if (t->timer > 0)
 		evloop_del_timer(t->loop, t->timer);
 	if (t->pcap)
@@ -1278,13 +1392,11 @@ void tracer_close(struct tracer *t)
 	}
 	kjoin_free(t->kj);
 	segjoin_free(t->sj);
-	while (t->nheap)
-		free(heap_pop(t));
+	reorder_free(t->window);
 	if (t->filtering) {
 		pcap_freecode(&t->prog_eth);
 		pcap_freecode(&t->prog_ip);
 	}
-	free(t->heap);
 	corr_free(t->corr);
 	free(t);
 }

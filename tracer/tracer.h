@@ -18,6 +18,7 @@
 #define TRACER_ERRBUF 512
 #define TRACER_MAX_HOSTS 20
 #define TRACER_MAX_DEVS 4	/* per host: tun/tap and wires */
+#define TRACER_CPU_DEFAULT 50	/* % of one CPU: the lab keeps the rest */
 
 struct tracer_host {
 	char name[TL_HOST_MAX];		/* mobile, office */
@@ -39,6 +40,7 @@ struct tracer_cfg {
 	uint16_t data_port;		/* the tunnel's UDP port (1194) */
 	uint64_t reorder_ns;		/* how long events wait to be ordered */
 	bool kernel;			/* the kernel's tracepoints too */
+	int cpu_pct;			/* CPU budget, % of one CPU; 0: none */
 	char dev_prefix[TL_DEV_MAX];	/* the lab's device names: "tl3fa2" */
 	int daemon_pids[TRACER_MAX_HOSTS];	/* the VPN daemons (not apps) */
 	int ndaemons;
@@ -52,6 +54,13 @@ struct tracer_stats {
 	uint64_t probe_events, probe_malformed;
 	uint64_t daemon_probe_events;	/* of probe_events, the daemons' */
 	uint64_t late;			/* arrived after their window had passed */
+	uint64_t no_memory;		/* observations with no room to wait */
+	uint64_t skipped;		/* read while the tracer was behind
+					 * (its window full), not recorded */
+	uint64_t paused_ns;		/* paused to keep to cfg.cpu_pct: the
+					 * sources counted what they lost */
+	uint64_t skipped_ns;		/* slices skipped, in all: nothing was
+					 * recorded then */
 	uint64_t kernel_events, kernel_lost;	/* from tracefs */
 	uint64_t kernel_joined, kernel_untied;
 	uint64_t segments_tied;		/* to their write or super-packet */

@@ -119,8 +119,7 @@ void ui_stats_draw(struct ui *u, int y, int h)
 	if (u->losses[0])
 		page_line(&pg, UI_A_NORMAL, "  %s", u->losses);
 	else
-		page_line(&pg, UI_A_DIM, "  a trace file does not keep them: "
-			  "tunlab trace printed them when it stopped");
+		page_line(&pg, UI_A_DIM, "  not known");
 	if (u->s->warning[0])
 		page_line(&pg, UI_A_ERROR, "  warning: %s", u->s->warning);
 }

@@ -46,7 +46,8 @@ int ui_new(struct ui **u, struct evstore *s, const struct ui_opts *o,
  * it in at its next refresh, or when unpaused. */
 int ui_add_event(struct ui *u, const struct tl_event *ev);
 
-/* Live: what the sources lost so far, a line for the stats view. */
+/* What the sources lost (live: so far; view: as the trace recorded it),
+ * a line for the stats view. */
 void ui_set_losses(struct ui *u, const char *text);
 
 /* Walk: follow packet pkt through its 14 points; intro is the first

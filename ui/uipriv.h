@@ -105,7 +105,7 @@ struct ui {
 	bool follow;		/* live: the selection follows new events */
 	long live_timer;
 	bool pending;		/* live: events not yet in the model */
-	char losses[256];
+	char losses[TRACEFILE_LOSSES_TEXT];
 
 	enum ui_prompt prompt;
 	char input[UI_FILTER_MAX];

@@ -52,8 +52,8 @@ err = open(sys.argv[2]).read()
 # Losses every source counted, and kernel events it could not tie to a
 # packet (a missing kernel point is one of those, said, not hidden).
 lost = sum(int(x) for x in re.findall(
-    r"(\d+) (?:frames \(pcap\)|malformed probe events|late|kernel events "
-    r"\(tracefs overruns\)|not tied)", err))
+    r"(\d+) (?:frames \(pcap\)|malformed probe events|late|without memory|"
+    r"skipped|kernel events \(tracefs overruns\)|not tied)", err))
 print(len(ours), full, lost)
 PY
 read -r seen full lost <"$DIR/result"

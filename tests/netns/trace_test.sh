@@ -52,6 +52,10 @@ check "kernel events are tied to packets" \
 	 grep -q ' [1-9][0-9]* tied to packets' '$DIR/trace.err'"
 "$TUNLAB" export --format jsonl "$DIR/t.pcapng" -o "$DIR/t.jsonl"
 check "the trace exports" "[ $? -eq 0 ] && [ -s '$DIR/t.jsonl' ]"
+lost=$(sed -n 's/.*; lost: \([^;]*\);.*/\1/p' "$DIR/trace.err")
+"$TUNLAB" export --format text "$DIR/t.pcapng" >"$DIR/t.txt" 2>&1
+check "the trace records the losses the summary printed: $lost" \
+	"[ -n '$lost' ] && grep -qF 'Losses of the sources: $lost' '$DIR/t.txt'"
 
 req=$(grep '"step":"1","step_id":0' "$DIR/t.jsonl" | grep '"host":"mobile"' |
 	head -1 | sed 's/.*"pkt":\([0-9]*\),.*/\1/')
@@ -99,6 +103,21 @@ if command -v tshark >/dev/null 2>&1; then
 	check "tshark reads the trace cleanly" \
 		"! echo \"\$out\" | grep -qi -e malformed -e 'not handled' -e error"
 fi
+
+# Stopped by a signal (as Ctrl-C stops it; a background job of sh ignores
+# SIGINT, so SIGTERM, which ends it the same way): the losses are still
+# written at the end of the trace.
+"$TUNLAB" trace --lab "$LAB" -w "$DIR/s.pcapng" -q >/dev/null \
+	2>"$DIR/s.err" &
+tracer=$!
+pids="$pids $tracer"
+sleep 1.5
+kill -TERM "$tracer"
+wait "$tracer"
+check "tunlab trace stopped by SIGTERM ends with status 0" "[ $? -eq 0 ]"
+"$TUNLAB" export --format text "$DIR/s.pcapng" >"$DIR/s.txt" 2>&1
+check "and its trace still records the losses" \
+	"grep -q '^Losses of the sources: [0-9]* frames (pcap), [0-9]* malformed' '$DIR/s.txt'"
 
 # A filter chooses packets, not frames: a packet is kept when any of its
 # observations matches, so the echo's encrypted wire frames come with it.

@@ -11,8 +11,12 @@
  * the daemon (plaintext at 4, P_DATA_V2 at 5) and pcap on the wire
  * (Ethernet/IPv4/UDP to port 1194).  -t uses tap devices: Ethernet frames
  * at steps 3 and 4.  Then one datagram dropped by the kernel (no socket),
- * and a TLS key log.  With SOURCE_DATE_EPOCH set the output is the same
- * byte for byte on every run; otherwise the times are now.
+ * a TLS key log, and the sources' losses at the end (made-up counts,
+ * every one different, so a test can tell them apart: 3 frames dropped by
+ * pcap, 1 malformed probe event, 2 late, 6 without memory, 5 kernel events,
+ * at least 4 probe events not handed over).  With SOURCE_DATE_EPOCH set
+ * the output is the same byte for byte on every run; otherwise the times
+ * are now.
  *
  * Every packet has correct IPv4 and UDP checksums, so tshark reports no
  * errors; the tunnel payload is pseudo-random "ciphertext".
@@ -380,6 +384,11 @@ int main(int argc, char **argv)
 	struct tracefile_info info = { .app = "tunlab tracegen",
 				       .lab = "tracegen" };
 	struct gen g = { .rng = 0x2545f491 };
+	struct tracefile_losses lost = {
+		.pcap_drops = 3, .probe_malformed = 1, .late = 2,
+		.no_memory = 6, .kernel_lost = 5, .probe_dropped = 4,
+		.flags = TRACEFILE_LOSSES_KERNEL,
+	};
 	struct tl_event ev;
 	unsigned long n = 3, i;
 	char *end;
@@ -404,6 +413,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	keylog(&g);
+	lost.start_ns = g.ts;
 	for (i = 0; i < n; i++)
 		one_packet(&g, (unsigned int)i + 1);
 
@@ -415,6 +425,11 @@ int main(int argc, char **argv)
 	ev.flags = TL_EVENT_F_DROP;
 	put(&g, &ev, "kfree_skb reason NO_SOCKET");
 
+	lost.end_ns = g.ts + 1000 * NS_PER_US;
+	if (tracefile_write_losses(g.w, &lost, g.errbuf) < 0) {
+		fprintf(stderr, "tracegen: %s\n", g.errbuf);
+		return 1;
+	}
 	if (tracefile_close(g.w, g.errbuf) < 0) {
 		fprintf(stderr, "tracegen: %s\n", g.errbuf);
 		return 1;

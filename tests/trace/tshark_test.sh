@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Trace files read by tshark: a synthetic trace from tests/tools/tracegen
 # must open in tshark with no error, no malformed or undecoded packet, and
-# show our comments, interface names, packet ids, directions, the real date
-# and the TLS key log block.  Prints TAP lines; exits 1 if any failed.
+# show our comments, interface names, packet ids, directions, the real date,
+# the TLS key log block and the losses (an interface statistics block with
+# the pcap drops).  Prints TAP lines; exits 1 if any failed.
 #
 #   BUILD=build sh tests/trace/tshark_test.sh
 set -eu
@@ -166,6 +167,37 @@ if command -v capinfos >/dev/null 2>&1; then
 else
 	echo "ok - key log: capinfos counts it # SKIP capinfos is not installed"
 fi
+
+# The losses: one statistics block, on the first device (interface 2,
+# mobile/tl1a2bm-tun), with tracegen's 3 pcap drops and our sentence.
+if grep -q 'Block Type: Interface Statistics Block (0x00000005)' \
+	"$TMP/blocks" &&
+   grep -q 'Option: Number of Dropped Packets = 3$' "$TMP/blocks" &&
+   grep -q "Comment = tunlab: what the tracer's sources lost while recording: 3 frames (pcap), 1 malformed probe events, 2 late, 6 without memory, 5 kernel events (tracefs overruns), at least 4 probe events" "$TMP/blocks"
+then
+	ok "losses: a statistics block with the pcap drops and the counts in words"
+else
+	not_ok "losses: a statistics block with the pcap drops and the counts in words"
+	grep -A 30 'Interface Statistics Block (0x00000005)' "$TMP/blocks" | diag
+fi
+if command -v capinfos >/dev/null 2>&1; then
+	capinfos "$TRACE" >"$TMP/capinfos" 2>&1 || true
+	if awk '/^Interface #/ { name = "" } /Name = / { name = $3 }
+		/Number of stat entries = 1$/ && name == "mobile/tl1a2bm-tun" { found = 1 }
+		/Number of stat entries = [1-9]/ { n++ }
+		END { exit !(found && n == 1) }' "$TMP/capinfos"; then
+		ok "losses: capinfos counts one statistics entry, on the first device"
+	else
+		not_ok "losses: capinfos counts one statistics entry, on the first device"
+		grep -E 'Interface #|Name =|stat entries' "$TMP/capinfos" | diag
+	fi
+else
+	echo "ok - losses: capinfos counts them # SKIP capinfos is not installed"
+fi
+check "losses: tunlab export --format text says them" sh -c '
+	"$1" export --format text "$2" | grep -q "^Losses of the sources: 3 frames (pcap), 1 malformed probe events, 2 late, 6 without memory, 5 kernel events (tracefs overruns), at least 4 probe events the daemons could not hand over\.$"' \
+	sh "${TUNLAB:-$BUILD/tunlab}" "$TRACE"
+
 if grep -q -E 'Malformed|Expert Info \((Error|Warning)' "$TMP/blocks"; then
 	not_ok "pcapng structure: Wireshark's block view finds no error"
 	grep -E 'Malformed|Expert Info' "$TMP/blocks" | diag

@@ -5,8 +5,9 @@
 # status line and the highlighted box say which step on which host), the
 # left arrow undoes it, the detail pane shows the tunnel header at step 5,
 # ? lists the keys, a bad filter says why in place, the screens fit 80x24
-# and 200x60, a truncated trace opens with a warning, and the terminal is
-# given back on every exit, a crash included.
+# and 200x60, a truncated trace opens with a warning, the stats say what
+# the sources lost (or that the trace did not record it), and the terminal
+# is given back on every exit, a crash included.
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/uilib.sh"
@@ -199,6 +200,22 @@ head -c 20000 "$T" >"$DIR/cut.pcapng"
 start t 80 24 "'$TUNLAB' view '$DIR/cut.pcapng'"
 check "a truncated trace opens with a warning" \
 	"wait_for t 'warning: trace cut short after [0-9]* events'"
+
+# The stats screen says what the sources lost, as the trace recorded it
+# (tracegen's made-up counts), and, for a trace without its losses block
+# (the one cut short above), that they were not recorded: never 0.
+TRACEGEN=$(dirname "$TUNLAB")/tests/tracegen
+"$TRACEGEN" "$DIR/gen.pcapng" 2 >/dev/null 2>&1
+start g 200 60 "'$TUNLAB' view '$DIR/gen.pcapng'"
+wait_for g 'event 0/'
+keys g s
+check "stats: the losses the trace recorded, in tunlab trace's words" \
+	"wait_for g '3 frames (pcap), 1 malformed probe events, 2 late, 6 without memory, 5 kernel'"
+start u 200 60 "'$TUNLAB' view '$DIR/cut.pcapng'"
+wait_for u 'event 0/'
+keys u s
+check "stats: a trace without them says they were not recorded" \
+	"wait_for u 'not recorded in this trace' && ! screen u | grep -q 'frames (pcap)'"
 
 # --ascii: nothing but ASCII on the screen.
 start a 80 24 "'$TUNLAB' view --ascii '$T'"

@@ -137,6 +137,37 @@ static void test_text_groups_by_packet_in_time_order(void **state)
 	free(out);
 }
 
+/* The narrative says what the sources lost, or that the trace did not
+ * record it (never 0 for "not known"); JSON Lines stays one line per
+ * event. */
+static void test_losses(void **state)
+{
+	struct evstore s;
+	char *out;
+
+	(void)state;
+	fill(&s);
+	out = export_to_string(export_text, &s);
+	assert_non_null(strstr(out, "\nLosses of the sources: not recorded in "
+			       "this trace"));
+	assert_null(strstr(out, "0 frames"));
+	free(out);
+	s.has_losses = true;
+	s.losses.pcap_drops = 12;
+	s.losses.late = 3;
+	s.losses.flags = TRACEFILE_LOSSES_KERNEL;
+	out = export_to_string(export_text, &s);
+	assert_non_null(strstr(out, "\nLosses of the sources: 12 frames (pcap), "
+			       "0 malformed probe events, 3 late, 0 kernel "
+			       "events (tracefs overruns).\n"));
+	free(out);
+	out = export_to_string(export_jsonl, &s);
+	assert_null(strstr(out, "frames"));
+	assert_null(strstr(out, "losses"));
+	free(out);
+	evstore_free(&s);
+}
+
 static void test_wall_time_format(void **state)
 {
 	char buf[40];
@@ -154,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_store_copies_bytes),
 		cmocka_unit_test(test_jsonl_has_every_field),
 		cmocka_unit_test(test_text_groups_by_packet_in_time_order),
+		cmocka_unit_test(test_losses),
 		cmocka_unit_test(test_wall_time_format),
 	};
 

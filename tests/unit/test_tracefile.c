@@ -27,6 +27,7 @@
 /* What the tests know of the format, independently of the writer. */
 #define BT_SHB		0x0a0d0d0au
 #define BT_IDB		0x00000001u
+#define BT_ISB		0x00000005u
 #define BT_EPB		0x00000006u
 #define BT_DSB		0x0000000au
 #define TUNLAB_PEN	32473
@@ -35,6 +36,23 @@ static const struct tracefile_info test_info = {
 	.app = "tunlab test 0.1",
 	.lab = "lab-one",
 	.wall_offset_ns = 1764000000123456789LL,
+};
+
+/* Every count different and some near 2^64, so a swapped or shifted field
+ * shows. */
+static const struct tracefile_losses test_losses = {
+	.start_ns = 1000000000000ull,
+	.end_ns = 1000123456789ull,
+	.pcap_drops = 11,
+	.probe_malformed = 22,
+	.late = 33,
+	.no_memory = 44,
+	.kernel_lost = 0x0102030405060708ull,
+	.probe_dropped = UINT64_MAX - 1,
+	.skipped = 55,
+	.paused_ns = 66000000,
+	.skipped_ns = 77000000,
+	.flags = TRACEFILE_LOSSES_KERNEL,
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -226,9 +244,11 @@ static void write_events(struct tracefile_writer *w, const struct evset *set,
 		assert_int_equal(tracefile_write(w, &set->ev[i], errbuf), 0);
 }
 
-/* A trace of the first n events of set at path. */
-static void write_trace(const char *path, const struct evset *set, size_t n,
-			const char *keylog)
+/* A trace of the first n events of set at path, ending with losses (if
+ * not NULL). */
+static void write_trace_losses(const char *path, const struct evset *set,
+			       size_t n, const char *keylog,
+			       const struct tracefile_losses *losses)
 {
 	char errbuf[TRACEFILE_ERRBUF];
 	struct tracefile_writer *w;
@@ -239,7 +259,37 @@ static void write_trace(const char *path, const struct evset *set, size_t n,
 							strlen(keylog),
 							errbuf), 0);
 	write_events(w, set, 0, n);
+	if (losses)
+		assert_int_equal(tracefile_write_losses(w, losses, errbuf), 0);
 	assert_int_equal(tracefile_close(w, errbuf), 0);
+}
+
+/* A trace of the first n events of set at path, as older tunlabs wrote:
+ * no losses. */
+static void write_trace(const char *path, const struct evset *set, size_t n,
+			const char *keylog)
+{
+	write_trace_losses(path, set, n, keylog, NULL);
+}
+
+/* Every count of two losses is equal. */
+static void assert_losses_eq(const struct tracefile_losses *want,
+			     const struct tracefile_losses *got)
+{
+	assert_non_null(got);
+	assert_int_equal(got->start_ns, want->start_ns);
+	assert_int_equal(got->end_ns, want->end_ns);
+	assert_int_equal(got->pcap_drops, want->pcap_drops);
+	assert_int_equal(got->probe_malformed, want->probe_malformed);
+	assert_int_equal(got->late, want->late);
+	assert_int_equal(got->no_memory, want->no_memory);
+	assert_int_equal(got->kernel_lost, want->kernel_lost);
+	assert_int_equal(got->probe_dropped, want->probe_dropped);
+	assert_int_equal(got->skipped, want->skipped);
+	assert_int_equal(got->paused_ns, want->paused_ns);
+	assert_int_equal(got->skipped_ns, want->skipped_ns);
+	assert_int_equal(got->flags, want->flags);
+	assert_int_equal(got->unrecorded, want->unrecorded);
 }
 
 /* Every field of a read event equals the one written. */
@@ -452,11 +502,19 @@ static void sw64(uint8_t *p)
 static void swap_tunlab(uint8_t *v)
 {
 	uint16_t fixed = le16(v + 2), dev_len;
+	int i;
 
 	sw16(v + 2);
 	if (v[1] == 1) {		/* section */
 		sw64(v + 4);
 		sw16(v + 4 + fixed);
+		return;
+	}
+	if (v[1] == 3) {		/* losses */
+		sw32(v + 4);		/* flags */
+		sw32(v + 8);
+		for (i = 0; 12 + 8 * i + 8 <= 4 + fixed; i++)
+			sw64(v + 12 + 8 * i);	/* start, end, the counts */
 		return;
 	}
 	sw16(v + 8);			/* flags */
@@ -483,6 +541,12 @@ static void swap_opts(uint8_t *p, size_t n, uint32_t type)
 			sw32(p + 4);		/* epb_flags */
 		if (type == BT_EPB && code == 5)
 			sw64(p + 4);		/* epb_packetid */
+		if (type == BT_ISB && (code == 2 || code == 3)) {
+			sw32(p + 4);		/* isb_starttime, endtime */
+			sw32(p + 8);
+		}
+		if (type == BT_ISB && code == 5)
+			sw64(p + 4);		/* isb_ifdrop */
 		if (code == 2989 && le32(p + 4) == TUNLAB_PEN) {
 			sw32(p + 4);
 			swap_tunlab(p + 8);
@@ -529,6 +593,12 @@ static void swap_file(uint8_t *p, size_t len)
 			sw32(b);
 			sw32(b + 4);
 			break;
+		case BT_ISB:
+			sw32(b);
+			sw32(b + 4);
+			sw32(b + 8);
+			swap_opts(b + 12, blen - 24, type);
+			break;
 		}
 		sw32(p + off);
 		sw32(p + off + 4);
@@ -542,6 +612,7 @@ static void test_byte_orders(void **state)
 {
 	static const char log[] = "CLIENT_RANDOM 01 02\n";
 	struct evset *set = make_events(600);
+	struct tracefile_losses want;
 	char path[64], errbuf[TRACEFILE_ERRBUF];
 	struct tracefile_writer *w;
 	struct tracefile_reader *r;
@@ -551,7 +622,7 @@ static void test_byte_orders(void **state)
 
 	(void)state;
 	tmp_path(path);
-	write_trace(path, set, 300, log);
+	write_trace_losses(path, set, 300, log, &test_losses);
 	be = slurp(path, &be_len);
 	swap_file(be, be_len);
 	spill(path, be, be_len);
@@ -565,6 +636,7 @@ static void test_byte_orders(void **state)
 	assert_non_null(k);
 	assert_int_equal(klen, strlen(log));
 	assert_memory_equal(k, log, klen);
+	assert_losses_eq(&test_losses, tracefile_losses(r));
 	tracefile_close_reader(r);
 
 	/* A big-endian section (events 0..299), then a little-endian one. */
@@ -578,6 +650,12 @@ static void test_byte_orders(void **state)
 	memcpy(both + be_len, le, le_len);
 	spill(path, both, be_len + le_len);
 	assert_int_equal(read_check(path, set, 0, NULL), 600);
+	/* The second section recorded no losses, and that is said. */
+	assert_int_equal(tracefile_open(&r, path, errbuf), 0);
+	want = test_losses;
+	want.unrecorded = 1;
+	assert_losses_eq(&want, tracefile_losses(r));
+	tracefile_close_reader(r);
 	free(be);
 	free(le);
 	free(both);
@@ -981,6 +1059,7 @@ static void expect_corrupt(const struct fb *bad, const char *why)
 	spill(path, p, len + bad->n);
 
 	assert_int_equal(tracefile_open(&r, path, errbuf), 0);
+	assert_null(tracefile_losses(r));
 	for (i = 0; i < 5; i++)
 		assert_int_equal(tracefile_next(r, &ev, errbuf), 1);
 	ret = tracefile_next(r, &ev, errbuf);
@@ -1096,11 +1175,13 @@ static void test_random_garbage(void **state)
 			if (k % 4)
 				x = 0;
 			if (k % 8 == 0 && rnd() % 2)
-				x = (uint8_t)(rnd() % 3 ? 6 : 1);
+				x = (uint8_t)(rnd() % 4 == 0 ? 5 :
+					      rnd() % 3 ? 6 : 1);
 			fb_put(&b, &x, 1);
 		}
 		spill(path, b.p, b.n);
 		assert_int_equal(tracefile_open(&r, path, errbuf), 0);
+		(void)tracefile_losses(r);
 		guard = 0;
 		while ((ret = tracefile_next(r, &ev, errbuf)) == 1) {
 			assert_true(ev.caplen <= TL_SNAP_MAX);
@@ -1118,6 +1199,7 @@ static void test_mutations(void **state)
 {
 	struct evset *set = make_events(40);
 	char path[64], errbuf[TRACEFILE_ERRBUF];
+	const struct tracefile_losses *lost;
 	struct tracefile_reader *r;
 	struct tl_event ev;
 	uint8_t *orig, *p;
@@ -1126,7 +1208,8 @@ static void test_mutations(void **state)
 
 	(void)state;
 	tmp_path(path);
-	write_trace(path, set, 40, "CLIENT_RANDOM 00 11\n");
+	write_trace_losses(path, set, 40, "CLIENT_RANDOM 00 11\n",
+			   &test_losses);
 	orig = slurp(path, &len);
 	p = malloc(len);
 	assert_non_null(p);
@@ -1139,6 +1222,9 @@ static void test_mutations(void **state)
 		if (tracefile_open(&r, path, errbuf) < 0)
 			continue;
 		sum = 0;
+		lost = tracefile_losses(r);
+		if (lost)
+			sum += lost->pcap_drops + lost->unrecorded;
 		while ((ret = tracefile_next(r, &ev, errbuf)) == 1) {
 			assert_true(ev.caplen <= TL_SNAP_MAX);
 			assert_true(ev.caplen <= ev.len);
@@ -1229,6 +1315,468 @@ static void test_flush(void **state)
 	free_events(set);
 }
 
+/* ------------------------------------------------------------ losses */
+
+/* The value of the first option code of a block at p (its options start
+ * at off), or NULL; *len its length. */
+static const uint8_t *find_opt(const uint8_t *p, size_t off, uint16_t code,
+			       uint16_t *len)
+{
+	size_t end = le32(p + 4) - 4;
+
+	while (off + 4 <= end && le16(p + off)) {
+		if (le16(p + off) == code) {
+			*len = le16(p + off + 2);
+			return p + off + 4;
+		}
+		off += 4 + ((le16(p + off + 2) + 3u) & ~3u);
+	}
+	return NULL;
+}
+
+/* The losses come back exactly, known from the open on, and the file
+ * says them in the standard's fields too: an ISB on the first device's
+ * interface, its time the end of the recording, isb_ifdrop the pcap
+ * drops, the start and end times, a sentence. */
+static void test_losses_roundtrip(void **state)
+{
+	struct evset *set = make_events(50);
+	char path[64], errbuf[TRACEFILE_ERRBUF];
+	struct tracefile_reader *r;
+	const char *warning;
+	struct tl_event ev;
+	size_t len, offs[128], n, b, isb, nidb = 0;
+	uint32_t dev_if = UINT32_MAX;
+	const uint8_t *v;
+	uint16_t vlen;
+	uint64_t wall;
+	uint8_t *p;
+
+	(void)state;
+	tmp_path(path);
+	write_trace_losses(path, set, 50, NULL, &test_losses);
+	assert_int_equal(read_check(path, set, 0, &warning), 50);
+	assert_null(warning);
+	assert_int_equal(tracefile_open(&r, path, errbuf), 0);
+	assert_losses_eq(&test_losses, tracefile_losses(r));
+	while (tracefile_next(r, &ev, errbuf) == 1)
+		;
+	assert_losses_eq(&test_losses, tracefile_losses(r));
+	tracefile_close_reader(r);
+
+	p = slurp(path, &len);
+	n = block_offsets(p, len, offs, 128);
+	isb = offs[n - 1];
+	assert_int_equal(le32(p + isb), BT_ISB);
+	for (b = 0; b < n; b++) {
+		if (le32(p + offs[b]) != BT_IDB)
+			continue;
+		if (dev_if == UINT32_MAX && (le16(p + offs[b] + 8) == 1 ||
+					     le16(p + offs[b] + 8) == 101))
+			dev_if = (uint32_t)nidb;
+		nidb++;
+	}
+	assert_true(dev_if != UINT32_MAX);	/* the set has pcap events */
+	assert_int_equal(le32(p + isb + 8), dev_if);
+	wall = (uint64_t)le32(p + isb + 12) << 32 | le32(p + isb + 16);
+	assert_int_equal(wall, test_losses.end_ns +
+			 (uint64_t)test_info.wall_offset_ns);
+	v = find_opt(p + isb, 20, 5, &vlen);		/* isb_ifdrop */
+	assert_non_null(v);
+	assert_int_equal(vlen, 8);
+	assert_int_equal(le32(v), 11);
+	assert_int_equal(le32(v + 4), 0);
+	v = find_opt(p + isb, 20, 2, &vlen);		/* isb_starttime */
+	assert_non_null(v);
+	wall = (uint64_t)le32(v) << 32 | le32(v + 4);
+	assert_int_equal(wall, test_losses.start_ns +
+			 (uint64_t)test_info.wall_offset_ns);
+	v = find_opt(p + isb, 20, 1, &vlen);		/* opt_comment */
+	assert_non_null(v);
+	assert_non_null(memmem(v, vlen, "11 frames (pcap), 22 malformed", 30));
+	v = find_opt(p + isb, 20, 2989, &vlen);
+	assert_non_null(v);
+	assert_int_equal(vlen, 4 + 4 + 96);
+	assert_int_equal(le32(v), TUNLAB_PEN);
+	assert_int_equal(v[4], 1);			/* version */
+	assert_int_equal(v[5], 3);			/* kind: losses */
+	assert_int_equal(le16(v + 6), 96);		/* fixed length */
+	free(p);
+	unlink(path);
+	free_events(set);
+}
+
+/* A recording without a single event still keeps its losses: the ISB
+ * gets an interface of its own, which events written after it do not
+ * take. */
+static void test_losses_no_events(void **state)
+{
+	struct evset *set = make_events(30);
+	char path[64], errbuf[TRACEFILE_ERRBUF];
+	struct tracefile_writer *w;
+	struct tracefile_reader *r;
+	struct tl_event ev;
+	size_t len, offs[8];
+	uint8_t *p;
+
+	(void)state;
+	tmp_path(path);
+	assert_int_equal(tracefile_create(&w, path, &test_info, errbuf), 0);
+	assert_int_equal(tracefile_write_losses(w, &test_losses, errbuf), 0);
+	assert_int_equal(tracefile_close(w, errbuf), 0);
+	p = slurp(path, &len);
+	assert_int_equal(block_offsets(p, len, offs, 8), 3);	/* SHB IDB ISB */
+	assert_int_equal(le32(p + offs[1]), BT_IDB);
+	assert_int_equal(le16(p + offs[1] + 8), 252);
+	assert_non_null(memmem(p + offs[1], offs[2] - offs[1], "tracer", 6));
+	assert_int_equal(le32(p + offs[2]), BT_ISB);
+	assert_int_equal(le32(p + offs[2] + 8), 0);
+	free(p);
+	assert_int_equal(tracefile_open(&r, path, errbuf), 0);
+	assert_losses_eq(&test_losses, tracefile_losses(r));
+	assert_int_equal(tracefile_next(r, &ev, errbuf), 0);
+	assert_null(tracefile_warning(r));
+	tracefile_close_reader(r);
+
+	/* Losses first, then events: every event reads back as it was. */
+	assert_int_equal(tracefile_create(&w, path, &test_info, errbuf), 0);
+	assert_int_equal(tracefile_write_losses(w, &test_losses, errbuf), 0);
+	write_events(w, set, 0, 30);
+	assert_int_equal(tracefile_close(w, errbuf), 0);
+	assert_int_equal(read_check(path, set, 0, NULL), 30);
+	unlink(path);
+	free_events(set);
+}
+
+/* A trace from before losses were kept: NULL, never zeros. */
+static void test_losses_not_recorded(void **state)
+{
+	struct evset *set = make_events(10);
+	char path[64], errbuf[TRACEFILE_ERRBUF];
+	struct tracefile_reader *r;
+	const char *warning;
+
+	(void)state;
+	tmp_path(path);
+	write_trace(path, set, 10, "CLIENT_RANDOM 01 02\n");
+	assert_int_equal(tracefile_open(&r, path, errbuf), 0);
+	assert_null(tracefile_losses(r));
+	tracefile_close_reader(r);
+	assert_int_equal(read_check(path, set, 0, &warning), 10);
+	assert_null(warning);
+	unlink(path);
+	free_events(set);
+}
+
+/* In one section the last losses block counts (a writer may record them
+ * again as they grow); the sections of joined traces add up. */
+static void test_losses_sections(void **state)
+{
+	struct tracefile_losses first = test_losses, want;
+	struct evset *set = make_events(20);
+	char path[64], errbuf[TRACEFILE_ERRBUF];
+	struct tracefile_writer *w;
+	struct tracefile_reader *r;
+	uint8_t *one, *two, *both;
+	size_t len1, len2;
+
+	(void)state;
+	tmp_path(path);
+	first.pcap_drops = 1;
+	first.kernel_lost = 2;
+	first.end_ns = 5;
+	assert_int_equal(tracefile_create(&w, path, &test_info, errbuf), 0);
+	write_events(w, set, 0, 10);
+	assert_int_equal(tracefile_write_losses(w, &first, errbuf), 0);
+	write_events(w, set, 10, 20);
+	assert_int_equal(tracefile_write_losses(w, &test_losses, errbuf), 0);
+	assert_int_equal(tracefile_close(w, errbuf), 0);
+	assert_int_equal(read_check(path, set, 0, NULL), 20);
+	assert_int_equal(tracefile_open(&r, path, errbuf), 0);
+	assert_losses_eq(&test_losses, tracefile_losses(r));
+	tracefile_close_reader(r);
+
+	/* Two traces joined (cat): the sums, from the first start to the
+	 * last end. */
+	first = test_losses;
+	first.flags = 0;
+	first.start_ns = 7;
+	first.end_ns = 8;
+	first.probe_dropped = 1;
+	write_trace_losses(path, set, 5, NULL, &first);
+	one = slurp(path, &len1);
+	write_trace_losses(path, set, 20, NULL, &test_losses);
+	two = slurp(path, &len2);
+	both = malloc(len1 + len2);
+	assert_non_null(both);
+	memcpy(both, one, len1);
+	memcpy(both + len1, two, len2);
+	spill(path, both, len1 + len2);
+	want = test_losses;
+	want.start_ns = 7;
+	want.pcap_drops *= 2;
+	want.probe_malformed *= 2;
+	want.late *= 2;
+	want.no_memory *= 2;
+	want.kernel_lost *= 2;
+	want.probe_dropped = UINT64_MAX;	/* (2^64 - 2) + 1 */
+	want.skipped *= 2;
+	want.paused_ns *= 2;
+	want.skipped_ns *= 2;
+	assert_int_equal(tracefile_open(&r, path, errbuf), 0);
+	assert_losses_eq(&want, tracefile_losses(r));
+	tracefile_close_reader(r);
+	free(one);
+	free(two);
+	free(both);
+	unlink(path);
+	free_events(set);
+}
+
+/* A file cut inside its losses block: every event, the cut said, and the
+ * losses not recorded (half a block is not taken). */
+static void test_losses_cut(void **state)
+{
+	struct evset *set = make_events(12);
+	char path[64], cut[64], errbuf[TRACEFILE_ERRBUF];
+	struct tracefile_reader *r;
+	size_t len, offs[64], n, k;
+	const char *warning;
+	uint8_t *p;
+
+	(void)state;
+	tmp_path(path);
+	tmp_path(cut);
+	write_trace_losses(path, set, 12, NULL, &test_losses);
+	p = slurp(path, &len);
+	n = block_offsets(p, len, offs, 64);
+	assert_int_equal(le32(p + offs[n - 1]), BT_ISB);
+	for (k = offs[n - 1]; k <= len; k++) {
+		spill(cut, p, k);
+		assert_int_equal(read_check(cut, set, 0, &warning), 12);
+		assert_int_equal(tracefile_open(&r, cut, errbuf), 0);
+		if (k == len) {
+			assert_null(warning);
+			assert_losses_eq(&test_losses, tracefile_losses(r));
+		} else if (k == offs[n - 1]) {
+			assert_null(warning);
+			assert_null(tracefile_losses(r));
+		} else {
+			assert_non_null(warning);
+			assert_null(tracefile_losses(r));
+		}
+		tracefile_close_reader(r);
+	}
+	free(p);
+	unlink(path);
+	unlink(cut);
+	free_events(set);
+}
+
+/* A tunlab losses option's value (after the PEN): version, kind, fixed
+ * length, then len - 4 bytes of counts 1, 2, 3 ... (each 8 bytes, after
+ * the flags word and its reserved word). */
+static size_t losses_val(uint8_t *v, uint8_t version, uint8_t kind,
+			 uint16_t fixed, size_t len)
+{
+	size_t i;
+
+	memset(v, 0, len);
+	v[0] = version;
+	v[1] = kind;
+	v[2] = (uint8_t)fixed;
+	v[3] = (uint8_t)(fixed >> 8);
+	for (i = 12; i + 8 <= len; i += 8)
+		v[i] = (uint8_t)((i - 4) / 8);
+	return len;
+}
+
+/* An ISB on interface 0: isb_ifdrop when ifdrop, and a tunlab option with
+ * val (after the PEN) when val is not NULL. */
+static void fb_isb(struct fb *b, const uint8_t *val, size_t vlen, bool ifdrop)
+{
+	static const uint8_t drop[8] = { 9 };
+	uint8_t v[128];
+	size_t s = fb_begin(b, BT_ISB);
+
+	fb_u32(b, 0);
+	fb_u32(b, 0);
+	fb_u32(b, 0);
+	if (ifdrop)
+		fb_opt(b, 5, drop, 8);
+	if (val) {
+		assert_true(vlen + 4 <= sizeof(v));
+		memcpy(v, (uint8_t[4]){ 0xd9, 0x7e, 0, 0 }, 4);
+		memcpy(v + 4, val, vlen);
+		fb_opt(b, 2989, v, 4 + vlen);
+	}
+	fb_opt(b, 0, NULL, 0);
+	fb_end(b, s);
+}
+
+/* A five-event trace ending with the given blocks; the reader is open on
+ * it, at its start.  The caller closes r and unlinks path. */
+static void open_with_tail(const struct fb *tail, char *path,
+			   struct tracefile_reader **r)
+{
+	struct evset *set = make_events(5);
+	char errbuf[TRACEFILE_ERRBUF];
+	uint8_t *p;
+	size_t len;
+
+	tmp_path(path);
+	write_trace(path, set, 5, NULL);
+	p = slurp(path, &len);
+	p = realloc(p, len + tail->n);
+	assert_non_null(p);
+	memcpy(p + len, tail->p, tail->n);
+	spill(path, p, len + tail->n);
+	free(p);
+	assert_int_equal(read_check(path, set, 0, NULL), 5);
+	assert_int_equal(tracefile_open(r, path, errbuf), 0);
+	free_events(set);
+}
+
+/* Statistics that are not tunlab's losses (dumpcap's, a later version's,
+ * another kind) are not losses and no error; a longer fixed part (a
+ * later tunlab's extra counts) reads the counts known. */
+static void test_losses_foreign(void **state)
+{
+	char path[64];
+	struct tracefile_reader *r;
+	const struct tracefile_losses *l;
+	uint8_t v[128];
+	struct fb b;
+
+	(void)state;
+	b.n = 0;
+	fb_isb(&b, NULL, 0, true);			/* dumpcap's */
+	losses_val(v, 2, 3, 72, 76);			/* version 2 */
+	fb_isb(&b, v, 76, false);
+	losses_val(v, 1, 9, 72, 76);			/* kind 9 */
+	fb_isb(&b, v, 76, false);
+	losses_val(v, 1, 2, 2, 6);			/* an event option */
+	fb_isb(&b, v, 6, false);
+	open_with_tail(&b, path, &r);
+	assert_null(tracefile_losses(r));
+	tracefile_close_reader(r);
+	unlink(path);
+
+	b.n = 0;
+	losses_val(v, 1, 3, 112, 116);			/* two counts more */
+	fb_isb(&b, v, 116, true);
+	open_with_tail(&b, path, &r);
+	l = tracefile_losses(r);
+	assert_non_null(l);
+	assert_int_equal(l->start_ns, 1);
+	assert_int_equal(l->end_ns, 2);
+	assert_int_equal(l->pcap_drops, 3);
+	assert_int_equal(l->probe_malformed, 4);
+	assert_int_equal(l->late, 5);
+	assert_int_equal(l->no_memory, 6);
+	assert_int_equal(l->kernel_lost, 7);
+	assert_int_equal(l->probe_dropped, 8);
+	assert_int_equal(l->skipped, 9);
+	assert_int_equal(l->paused_ns, 10);
+	assert_int_equal(l->skipped_ns, 11);
+	tracefile_close_reader(r);
+	unlink(path);
+
+	/* The first files' fixed part: no skipped or paused counts. */
+	b.n = 0;
+	losses_val(v, 1, 3, 72, 76);
+	fb_isb(&b, v, 76, true);
+	open_with_tail(&b, path, &r);
+	l = tracefile_losses(r);
+	assert_non_null(l);
+	assert_int_equal(l->probe_dropped, 8);
+	assert_int_equal(l->skipped, 0);
+	assert_int_equal(l->paused_ns, 0);
+	assert_int_equal(l->skipped_ns, 0);
+	tracefile_close_reader(r);
+	unlink(path);
+}
+
+/* A losses block whose lengths do not add up is corrupt: not taken at
+ * the open, and an error where the reader reaches it; never read past. */
+static void test_losses_corrupt(void **state)
+{
+	uint8_t v[128];
+	struct fb b;
+	size_t s;
+
+	(void)state;
+	b.n = 0;
+	losses_val(v, 1, 3, 8, 16);			/* fixed part short */
+	fb_isb(&b, v, 16, true);
+	expect_corrupt(&b, "bad tunlab losses option");
+	b.n = 0;
+	losses_val(v, 1, 3, 72, 40);			/* counts cut off */
+	fb_isb(&b, v, 40, true);
+	expect_corrupt(&b, "bad tunlab losses option");
+	b.n = 0;
+	losses_val(v, 1, 3, 72, 75);			/* one byte short */
+	fb_isb(&b, v, 75, false);
+	expect_corrupt(&b, "bad tunlab losses option");
+	b.n = 0;
+	losses_val(v, 1, 3, 0xffff, 76);		/* fixed past the end */
+	fb_isb(&b, v, 76, false);
+	expect_corrupt(&b, "bad tunlab losses option");
+	b.n = 0;
+	losses_val(v, 1, 3, 72, 2);			/* not even a header */
+	fb_isb(&b, v, 2, false);
+	expect_corrupt(&b, "bad tunlab losses option");
+	b.n = 0;
+	s = fb_begin(&b, BT_ISB);			/* no timestamp */
+	fb_u32(&b, 0);
+	fb_u32(&b, 0);
+	fb_end(&b, s);
+	expect_corrupt(&b, "statistics block too short");
+	b.n = 0;
+	s = fb_begin(&b, BT_ISB);
+	fb_u32(&b, 0);
+	fb_u32(&b, 0);
+	fb_u32(&b, 0);
+	fb_u16(&b, 2989);
+	fb_u16(&b, 80);				/* the option overruns */
+	fb_u32(&b, TUNLAB_PEN);
+	fb_end(&b, s);
+	expect_corrupt(&b, "options overrun");
+}
+
+/* The words: the same as tunlab trace's summary, kernel counts only when
+ * the kernel was traced, rare counts only when not 0, always terminated. */
+static void test_losses_text(void **state)
+{
+	struct tracefile_losses l = test_losses;
+	char buf[TRACEFILE_LOSSES_TEXT], small[24];
+
+	(void)state;
+	tracefile_losses_text(&l, buf, sizeof(buf));
+	assert_string_equal(buf, "11 frames (pcap), 22 malformed probe events, "
+			    "33 late, 44 without memory, 72623859790382856 "
+			    "kernel events (tracefs overruns), at least "
+			    "18446744073709551614 probe events the daemons "
+			    "could not hand over, 55 skipped (the tracer was "
+			    "behind: 77 ms not recorded); paused 66 ms to keep "
+			    "to its CPU budget");
+	memset(&l, 0, sizeof(l));
+	tracefile_losses_text(&l, buf, sizeof(buf));
+	assert_string_equal(buf, "0 frames (pcap), 0 malformed probe events, "
+			    "0 late");
+	l.flags = TRACEFILE_LOSSES_KERNEL;
+	l.unrecorded = 2;
+	tracefile_losses_text(&l, buf, sizeof(buf));
+	assert_string_equal(buf, "0 frames (pcap), 0 malformed probe events, "
+			    "0 late, 0 kernel events (tracefs overruns); not "
+			    "recorded for 2 more sections of this file");
+	l = test_losses;
+	memset(small, 'x', sizeof(small));
+	tracefile_losses_text(&l, small, sizeof(small));
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_memory_equal(small, "11 frames (pcap), 22 ma", sizeof(small) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1249,6 +1797,14 @@ int main(void)
 		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_writer_rejects),
 		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_losses_roundtrip),
+		cmocka_unit_test(test_losses_no_events),
+		cmocka_unit_test(test_losses_not_recorded),
+		cmocka_unit_test(test_losses_sections),
+		cmocka_unit_test(test_losses_cut),
+		cmocka_unit_test(test_losses_foreign),
+		cmocka_unit_test(test_losses_corrupt),
+		cmocka_unit_test(test_losses_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
