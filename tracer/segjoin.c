@@ -15,6 +15,7 @@
 #define SPAN_WALK	64		/* entries of a chain looked at */
 #define SKB_SPAN_NS	50000000ull	/* an skb's segments: within this */
 #define WRITE_SPAN_NS	2000000000ull	/* a write's (retransmits too) */
+#define SYSCALL_NS	5000000ull	/* a syscall's first segment: within */
 
 struct held {
 	bool used;
@@ -48,6 +49,8 @@ struct span {
 struct segjoin {
 	segjoin_release_fn fn;
 	void *ctx;
+	uint64_t unnumbered;	/* a span whose unit is the next frame
+				 * numbered (a syscall's write), or 0 */
 	struct held held[HOLD_MAX];
 	struct pwrite writes[WRITES];
 	unsigned int nextw;
@@ -205,7 +208,10 @@ void segjoin_write(struct segjoin *j, const struct tl_event *ev)
 {
 	struct pwrite *w = &j->writes[j->nextw++ % WRITES];
 
-	if (!ev->pkt || !ev->caplen || !ev->len)
+	/* An app's probe: numbered, with its first bytes; a syscall: not
+	 * numbered yet, no bytes. */
+	if (!ev->len || (ev->source == TL_SRC_KERNEL ? ev->pkt != 0 :
+			 !ev->pkt || !ev->caplen))
 		return;
 	memset(w, 0, sizeof(*w));
 	w->used = true;
@@ -214,7 +220,22 @@ void segjoin_write(struct segjoin *j, const struct tl_event *ev)
 	w->pkt = ev->pkt;
 	w->len = ev->len;
 	w->have = ev->caplen < WRITE_BYTES ? ev->caplen : WRITE_BYTES;
-	memcpy(w->bytes, ev->data, w->have);
+	if (w->have)
+		memcpy(w->bytes, ev->data, w->have);
+}
+
+void segjoin_numbered(struct segjoin *j, const struct tl_event *ev)
+{
+	struct span *sp;
+
+	if (!j->unnumbered)
+		return;
+	sp = &j->spans[j->unnumbered % SPANS];
+	/* The segment may itself be part of a super-packet (the kernel's
+	 * GSO skb of the write): then the write is that. */
+	if (sp->id == j->unnumbered)
+		sp->unit = ev->group ? ev->group : ev->pkt;
+	j->unnumbered = 0;
 }
 
 void segjoin_hold(struct segjoin *j, const struct tl_event *ev, uint64_t skb)
@@ -259,14 +280,23 @@ static uint64_t write_start(struct segjoin *j, const struct tl_event *ev,
 		m = w->have < t->have ? w->have : t->have;
 		if (m > t->paylen)
 			m = t->paylen;
-		if (!m || (m < 8 && m < w->len) ||
-		    memcmp(w->bytes, t->payload, m) != 0)
+		if (!w->pkt) {
+			/* A syscall's: no bytes, its host's next segment. */
+			if (ev->ts_ns - w->ts_ns > SYSCALL_NS)
+				continue;
+		} else if (!m || (m < 8 && m < w->len) ||
+			   memcmp(w->bytes, t->payload, m) != 0) {
 			continue;
+		}
 		w->used = false;
 		if (w->len <= t->paylen)
 			return 0;	/* all of it in this one segment */
 		span_add(j, span_key(ev->host, TL_HOST_MAX, false, t->flow),
 			 t->seq, w->len, w->pkt, ev->ts_ns, WRITE_SPAN_NS);
+		/* A syscall's write is its first segment's packet: known once
+		 * that is numbered (segjoin_numbered()). */
+		if (!w->pkt)
+			j->unnumbered = j->nspans;
 		return w->pkt;
 	}
 	return 0;

@@ -68,8 +68,15 @@ struct segjoin *segjoin_new(segjoin_release_fn fn, void *ctx);
 void segjoin_free(struct segjoin *j);
 
 /* An app's send with its first bytes (step 1, numbered): a write whose
- * segments are still to come. */
+ * segments are still to come.  Or a send syscall of a program without
+ * probes (source kernel, not numbered, no bytes): its host's next data
+ * segment starts it, and is its packet. */
 void segjoin_write(struct segjoin *j, const struct tl_event *ev);
+
+/* A frame was just numbered (after segjoin_frame()): if it started a
+ * syscall's write, that write is this packet (or the super-packet it is a
+ * segment of). */
+void segjoin_numbered(struct segjoin *j, const struct tl_event *ev);
 
 /* A queue event of an skb longer than its device's MTU (ev->len): held
  * until a frame on the device says where it starts. */

@@ -39,6 +39,7 @@
 #define WINDOW_MAX	131072		/* observations waiting, at most: a
 					 * 100 ms window at 1.3 M/s */
 #define SKIPS		8		/* slices skipped, remembered */
+#define APP_PIDS	16		/* probe-publishing apps remembered */
 #define BUDGET_NS	20000000ull	/* the CPU budget's burst: its share of
 					 * this much time */
 #define DRAIN_MAX	8192
@@ -102,6 +103,8 @@ struct tracer {
 	uint64_t window_ns, window_n;	/* events read in this window */
 	unsigned int mtu[PCAPSRC_MAX_DEVS];	/* of devs[], 0: unknown */
 	unsigned int mtu_max;
+	int32_t app_pids[APP_PIDS];	/* lab apps that sent probes lately */
+	unsigned int napp_pids;
 	/* Routes re-queried (RTM_GETROUTE) for the steps the kernel takes
 	 * without a per-packet lookup, cached a second per host and address. */
 	struct route_cache {
@@ -228,6 +231,16 @@ static void skip_resume(struct tracer *t, uint64_t now)
 		t->st.skipped_ns += now - t->skip_from;
 	t->skip_from = 0;
 	hold_sources(t, false);
+}
+
+/* Whether pid is a lab app that publishes its own probes (its probe, not
+ * its syscall, starts its writes). */
+static bool probe_pid(const struct tracer *t, int32_t pid)
+{
+	for (unsigned int i = 0; i < APP_PIDS; i++)
+		if (t->app_pids[i] == pid && pid)
+			return true;
+	return false;
 }
 
 /* Queue an observation (its bytes copied) for ordering. */
@@ -436,6 +449,11 @@ static void drain(struct tracer *t, uint64_t upto, unsigned int max)
 			} else {
 				kjoin_kernel(t->kj, &p->ev, &p->kkey);
 			}
+			/* A program without probes: the syscall is all there
+			 * is of its write. */
+			if (p->kkey.kind == KJ_APP_SEND &&
+			    !probe_pid(t, p->pid))
+				segjoin_write(t->sj, &p->ev);
 			reorder_release(t->window, p);
 			continue;
 		}
@@ -448,6 +466,8 @@ static void drain(struct tracer *t, uint64_t upto, unsigned int max)
 			p->keys.group_basis = tie.basis;
 		}
 		corr_assign(t->corr, &p->ev, &p->keys);
+		if (p->ev.source == TL_SRC_PCAP)
+			segjoin_numbered(t->sj, &p->ev);
 		t->st.events++;
 		t->fn(t->ctx, &p->ev);
 		if (t->kj)
@@ -461,9 +481,11 @@ static void drain(struct tracer *t, uint64_t upto, unsigned int max)
 
 			kjoin_kernel(t->kj, &tie.whole_ev, &kk);
 		}
-		if (p->ev.source == TL_SRC_APP &&
-		    p->ev.step == TL_STEP_APP_SEND && p->ev.caplen)
-			segjoin_write(t->sj, &p->ev);
+		if (p->ev.source == TL_SRC_APP) {
+			t->app_pids[t->napp_pids++ % APP_PIDS] = p->pid;
+			if (p->ev.step == TL_STEP_APP_SEND && p->ev.caplen)
+				segjoin_write(t->sj, &p->ev);
+		}
 		if (p->ev.source == TL_SRC_PCAP)
 			requery_step(t, &p->ev);
 		reorder_release(t->window, p);

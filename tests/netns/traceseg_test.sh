@@ -87,6 +87,51 @@ check "every outgoing point of a segment names its write" "[ '$stamped' = yes ]"
 check "the live summary says which write a segment is of" \
 	"grep -q 'segment of packet [0-9]* (seq-range)' '$DIR/w.live'"
 
+# A program without probes (python3): its write is seen by the send
+# syscall alone, tied to the first segment it made, which is part of the
+# kernel's GSO skb of the write; every segment of it by range.
+"$TUNLAB" trace --lab "$LAB" -w "$DIR/s.pcapng" --duration 4 \
+	>/dev/null 2>"$DIR/s.err" &
+tracer=$!
+pids="$pids $tracer"
+sleep 1.5
+"$TUNLAB" exec --lab "$LAB" office -- "$TUNLAB" app send --server --tcp \
+	--port 9009 --count 1000 --quiet >/dev/null 2>&1 &
+pids="$pids $!"
+sleep 0.3
+"$TUNLAB" exec --lab "$LAB" mobile -- python3 -c '
+import socket, time
+s = socket.create_connection(("10.8.0.1", 9009), timeout=3)
+time.sleep(0.2)
+s.sendall(bytes(range(256)) * 23 + bytes(112))
+time.sleep(0.5)
+s.close()' >/dev/null 2>&1
+wait "$tracer"
+"$TUNLAB" export --format jsonl "$DIR/s.pcapng" -o "$DIR/s.jsonl"
+python3 - "$DIR/s.jsonl" >"$DIR/s.result" <<'PY'
+import json, re, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+# The send's unit: its packet, or the super-packet that packet is a
+# segment of (the kernel's GSO skb of the write).
+sends = [e.get("group") or e["pkt"] for e in ev if e["source"] == "kernel"
+         and e["step"] == "1" and e["host"] == "mobile" and e["len"] == 6000
+         and e["pkt"]]
+def paylen(e):
+    return int(re.search(r"Len=(\d+)", e["info"]).group(1))
+segs = [e for e in ev if e["source"] == "pcap" and e["step"] == "3"
+        and e["host"] == "mobile" and e.get("dport") == 9009 and paylen(e)]
+w = sends[0] if sends else 0
+own = sum(paylen(e) for e in segs if e["pkt"] == w)
+grouped = [e for e in segs if e.get("group") == w and w]
+basis = {e.get("group_basis") for e in grouped}
+print(len(sends), own + sum(paylen(e) for e in grouped), len(grouped),
+      ",".join(sorted(b for b in basis if b)) or "-")
+PY
+read -r nsends bytes ngrouped sbasis <"$DIR/s.result"
+echo "# syscall-only write: $nsends send events of 6000 bytes, $bytes bytes in its segments, $ngrouped segments grouped ($sbasis)"
+check "a write seen only by its syscall maps onto all its segments by range" \
+	"[ '$nsends' -eq 1 ] && [ '$bytes' -eq 6000 ] && [ '$ngrouped' -ge 2 ] && [ '$sbasis' = seq-range ]"
+
 # The fast mode: TSO super-packets through the tun.
 if "$TUNLAB" up --name "${LAB}o" --offload --quiet >"$DIR/upo.log" 2>&1; then
 	trace_tcp "${LAB}o" o 60000 3

@@ -442,6 +442,59 @@ static void test_tcp_parse(void **state)
 	assert_false(t.ok);
 }
 
+/* A syscall's send (source kernel, not numbered, no bytes) of len bytes
+ * on mobile at ts. */
+static void syscall_write(struct world *w, uint64_t ts, uint32_t len)
+{
+	struct tl_event ev = { .ts_ns = ts, .step = TL_STEP_APP_SEND,
+			       .source = TL_SRC_KERNEL, .len = len };
+
+	strcpy(ev.host, "mobile");
+	segjoin_write(w->j, &ev);
+}
+
+/* A program without probes: its send is seen by the syscall alone (no
+ * bytes); the host's next data segment starts it and is its packet, the
+ * segments after it within the syscall's length are the write's. */
+static void test_syscall_write(void **state)
+{
+	struct world w;
+	uint8_t p[128];
+	struct tl_event first, seg, after, other;
+
+	(void)state;
+	world_init(&w);
+	fill(p, sizeof(p), 9);
+	syscall_write(&w, 990, 3 * MSS);
+	first = frame(&w, 1000, 40000, SEQ0, MSS, p, false);
+	assert_int_equal(first.group, 0);	/* the write itself */
+	segjoin_numbered(w.j, &first);
+	seg = frame(&w, 1100, 40000, SEQ0 + MSS, MSS, p, false);
+	segjoin_numbered(w.j, &seg);
+	assert_int_equal(seg.group, first.pkt);
+	assert_int_equal(seg.group_basis, TL_BASIS_SEQ_RANGE);
+	assert_int_not_equal(seg.pkt, first.pkt);
+	seg = frame(&w, 1200, 40000, SEQ0 + 2 * MSS, MSS, p, false);
+	assert_int_equal(seg.group, first.pkt);
+	after = frame(&w, 1300, 40000, SEQ0 + 3 * MSS, MSS, p, false);
+	assert_int_equal(after.group, 0);	/* the next write's */
+	other = frame(&w, 1400, 40001, SEQ0 + MSS, MSS, p, false);
+	assert_int_equal(other.group, 0);	/* another flow */
+	/* A syscall no longer than its segment maps nothing more; one too
+	 * long ago starts nothing. */
+	syscall_write(&w, 1450, MSS);
+	first = frame(&w, 1500, 40000, SEQ0 + 4 * MSS, MSS, p, false);
+	segjoin_numbered(w.j, &first);
+	seg = frame(&w, 1600, 40000, SEQ0 + 5 * MSS, MSS, p, false);
+	assert_int_equal(seg.group, 0);
+	syscall_write(&w, 2000, 3 * MSS);
+	first = frame(&w, 2000 + 6000000, 40000, SEQ0 + 6 * MSS, MSS, p, false);
+	segjoin_numbered(w.j, &first);
+	seg = frame(&w, 2000 + 6000100, 40000, SEQ0 + 7 * MSS, MSS, p, false);
+	assert_int_equal(seg.group, 0);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_gso_skb_expires),
 		cmocka_unit_test(test_parent_digest),
 		cmocka_unit_test(test_tcp_parse),
+		cmocka_unit_test(test_syscall_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
