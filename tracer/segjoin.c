@@ -16,6 +16,8 @@
 #define SKB_SPAN_NS	50000000ull	/* an skb's segments: within this */
 #define WRITE_SPAN_NS	2000000000ull	/* a write's (retransmits too) */
 #define SYSCALL_NS	5000000ull	/* a syscall's first segment: within */
+#define ARRIVED		256		/* segments in by a tun, remembered */
+#define READ_NS		2000000000ull	/* a read takes bytes this old at most */
 
 struct held {
 	bool used;
@@ -46,9 +48,22 @@ struct span {
 	uint64_t life_ns;
 };
 
+/* A data segment that came in by a tun, numbered: what a read may take. */
+struct arrived {
+	uint64_t pkt;
+	char host[TL_HOST_MAX];
+	uint64_t flow;
+	uint32_t seq, paylen;
+	uint64_t ts_ns;
+	uint8_t bytes[WRITE_BYTES];
+	size_t have;
+};
+
 struct segjoin {
 	segjoin_release_fn fn;
 	void *ctx;
+	struct arrived arrived[ARRIVED];
+	unsigned int narrived;
 	uint64_t unnumbered;	/* a span whose unit is the next frame
 				 * numbered (a syscall's write), or 0 */
 	struct held held[HOLD_MAX];
@@ -236,6 +251,87 @@ void segjoin_numbered(struct segjoin *j, const struct tl_event *ev)
 	if (sp->id == j->unnumbered)
 		sp->unit = ev->group ? ev->group : ev->pkt;
 	j->unnumbered = 0;
+}
+
+void segjoin_arrived(struct segjoin *j, const struct tl_event *ev)
+{
+	struct arrived *a;
+	struct seg_tcp t;
+
+	if (!ev->pkt || ev->step != TL_STEP_TUN_DRIVER_IN)
+		return;
+	segjoin_tcp((enum tl_link)ev->link, ev->data, ev->caplen, &t);
+	if (!t.ok || !t.paylen)
+		return;
+	a = &j->arrived[j->narrived++ % ARRIVED];
+	*a = (struct arrived){ .pkt = ev->pkt, .flow = t.flow, .seq = t.seq,
+			       .paylen = t.paylen, .ts_ns = ev->ts_ns };
+	memcpy(a->host, ev->host, sizeof(a->host));
+	a->have = t.have < WRITE_BYTES ? t.have : WRITE_BYTES;
+	if (a->have)
+		memcpy(a->bytes, t.payload, a->have);
+}
+
+/* The segment a read starts with: its first bytes start the read's. */
+static const struct arrived *read_start(const struct segjoin *j,
+					const struct tl_event *ev)
+{
+	size_t have = ev->caplen < WRITE_BYTES ? ev->caplen : WRITE_BYTES;
+
+	/* Newest first: a later copy of the same bytes is the one read. */
+	for (unsigned int k = 1; k <= ARRIVED && k <= j->narrived; k++) {
+		const struct arrived *a =
+			&j->arrived[(j->narrived - k) % ARRIVED];
+		size_t m = a->have < have ? a->have : have;
+
+		if (a->ts_ns > ev->ts_ns || ev->ts_ns - a->ts_ns > READ_NS ||
+		    strncmp(a->host, ev->host, TL_HOST_MAX) != 0)
+			continue;
+		if (m > a->paylen)
+			m = a->paylen;
+		if (m && (m >= 8 || m == ev->len) &&
+		    memcmp(a->bytes, ev->data, m) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+int segjoin_read(struct segjoin *j, const struct tl_event *ev,
+		 uint64_t *pkts, int max)
+{
+	const struct arrived *first;
+	uint32_t next;
+	int n = 0;
+
+	if (ev->step != TL_STEP_APP_RECV || !ev->caplen || !ev->len)
+		return 0;
+	first = read_start(j, ev);
+	if (!first || ev->len <= first->paylen)
+		return 0;	/* one segment's bytes: content ties them */
+	/* In sequence order from the first: each segment found starts
+	 * where the last ended (a retransmission found once). */
+	next = first->seq;
+	while (n < max && next - first->seq < ev->len) {
+		const struct arrived *found = NULL;
+
+		for (unsigned int k = 0; k < ARRIVED && k < j->narrived; k++) {
+			const struct arrived *a = &j->arrived[k];
+
+			if (a->flow == first->flow && a->seq == next &&
+			    a->ts_ns <= ev->ts_ns &&
+			    strncmp(a->host, first->host, TL_HOST_MAX) == 0) {
+				found = a;
+				break;
+			}
+		}
+		if (!found)
+			break;	/* not seen: the read's rest is not tied */
+		pkts[n++] = found->pkt;
+		next = found->seq + found->paylen;
+	}
+	if (n > 1)
+		j->tied += (uint64_t)n;
+	return n > 1 ? n : 0;
 }
 
 void segjoin_hold(struct segjoin *j, const struct tl_event *ev, uint64_t skb)

@@ -78,6 +78,17 @@ void segjoin_write(struct segjoin *j, const struct tl_event *ev);
  * segment of). */
 void segjoin_numbered(struct segjoin *j, const struct tl_event *ev);
 
+/* A TCP read takes the bytes of several segments: the app's probe (step
+ * 1') carries its length N and first bytes.  Every data segment that came
+ * in by a tun, once numbered, is remembered a while (segjoin_arrived); a
+ * read whose first bytes start one of them takes [S, S + N) of that flow,
+ * and segjoin_read() gives the packets of the segments seen in that
+ * range, in order (at most max; 0 when the read is within one segment or
+ * its start was not seen).  Each of them gets the read as its step 1'. */
+void segjoin_arrived(struct segjoin *j, const struct tl_event *ev);
+int segjoin_read(struct segjoin *j, const struct tl_event *ev,
+		 uint64_t *pkts, int max);
+
 /* A queue event of an skb longer than its device's MTU (ev->len): held
  * until a frame on the device says where it starts. */
 void segjoin_hold(struct segjoin *j, const struct tl_event *ev, uint64_t skb);

@@ -40,6 +40,7 @@
 					 * 100 ms window at 1.3 M/s */
 #define SKIPS		8		/* slices skipped, remembered */
 #define APP_PIDS	16		/* probe-publishing apps remembered */
+#define READ_SEGS	64		/* segments one read is tied to, at most */
 #define BUDGET_NS	20000000ull	/* the CPU budget's burst: its share of
 					 * this much time */
 #define DRAIN_MAX	8192
@@ -418,6 +419,39 @@ static void requery_step(struct tracer *t, const struct tl_event *frame)
 	t->fn(t->ctx, &ev);
 }
 
+/* An app's read of several segments' bytes: the read is step 1' of each
+ * of them (segjoin_read()), handed on once per segment with its place in
+ * the read.  False when the read is within one segment (content ties it)
+ * or its start was not seen. */
+static bool hand_read(struct tracer *t, struct pending *p)
+{
+	uint64_t pkts[READ_SEGS];
+	int n = segjoin_read(t->sj, &p->ev, pkts, READ_SEGS);
+	struct tl_event ev0 = p->ev;
+
+	for (int i = 0; i < n; i++) {
+		struct corr_keys k = p->keys;
+		char tail[48];
+		size_t dl;
+
+		p->ev = ev0;
+		k.payload = 0;	/* the read's digest is none of theirs */
+		k.join = pkts[i];
+		corr_assign(t->corr, &p->ev, &k);
+		dl = strnlen(p->ev.detail, sizeof(p->ev.detail));
+		snprintf(tail, sizeof(tail), " (segment %d of %d)", i + 1, n);
+		if (dl + 1 < sizeof(p->ev.detail))
+			str_copy(p->ev.detail + dl, sizeof(p->ev.detail) - dl,
+				 tail);
+		t->st.events++;
+		t->fn(t->ctx, &p->ev);
+		/* The app's syscall joins the read once. */
+		if (i == 0 && t->kj)
+			frame_join(t, p);
+	}
+	return n > 0;
+}
+
 /* Hand on, in order, what is older than upto: at most max events (0: all;
  * the rest waits for the next call, so that no call runs long). */
 static void drain(struct tracer *t, uint64_t upto, unsigned int max)
@@ -465,9 +499,17 @@ static void drain(struct tracer *t, uint64_t upto, unsigned int max)
 			p->keys.group = tie.group;
 			p->keys.group_basis = tie.basis;
 		}
+		if (p->ev.source == TL_SRC_APP &&
+		    p->ev.step == TL_STEP_APP_RECV && p->ev.caplen &&
+		    hand_read(t, p)) {
+			reorder_release(t->window, p);
+			continue;
+		}
 		corr_assign(t->corr, &p->ev, &p->keys);
-		if (p->ev.source == TL_SRC_PCAP)
+		if (p->ev.source == TL_SRC_PCAP) {
 			segjoin_numbered(t->sj, &p->ev);
+			segjoin_arrived(t->sj, &p->ev);
+		}
 		t->st.events++;
 		t->fn(t->ctx, &p->ev);
 		if (t->kj)

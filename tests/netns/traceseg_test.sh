@@ -87,6 +87,28 @@ check "every outgoing point of a segment names its write" "[ '$stamped' = yes ]"
 check "the live summary says which write a segment is of" \
 	"grep -q 'segment of packet [0-9]* (seq-range)' '$DIR/w.live'"
 
+# The far side: the server's reads (step 1' on office) take the bytes of
+# several segments; each segment's packet gets the read as its 1'.
+python3 - "$DIR/w.jsonl" >"$DIR/r.result" <<'PY'
+import json, re, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+def paylen(e):
+    m = re.search(r"Len=(\d+)", e.get("info", ""))
+    return int(m.group(1)) if m else 0
+segs = {e["pkt"] for e in ev if e["source"] == "pcap" and e["step"] == "3'"
+        and e["host"] == "office" and e.get("dport") == 9 and paylen(e)}
+read = {e["pkt"] for e in ev if e["source"] == "app" and e["step"] == "1'"
+        and e["host"] == "office"}
+multi = [e for e in ev if e["source"] == "app" and e["step"] == "1'"
+         and e["host"] == "office" and "segment" in e.get("detail", "")]
+basis = {e.get("basis") for e in multi}
+print(len(segs), len(segs & read), len(multi), ",".join(sorted(b for b in basis if b)) or "-")
+PY
+read -r nin nread nmulti rbasis <"$DIR/r.result"
+echo "# office: $nin data segments in, $nread with the server's read at 1' ($nmulti read points of several segments, basis $rbasis)"
+check "every data segment that reached office has the read that took it (1')" \
+	"[ '$nin' -ge 15 ] && [ '$nread' -eq '$nin' ] && [ '$nmulti' -ge 1 ] && [ '$rbasis' = seq-range ]"
+
 # A program without probes (python3): its write is seen by the send
 # syscall alone, tied to the first segment it made, which is part of the
 # kernel's GSO skb of the write; every segment of it by range.

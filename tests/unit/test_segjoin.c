@@ -495,6 +495,80 @@ static void test_syscall_write(void **state)
 	world_free(&w);
 }
 
+/* A data segment coming in by office's tun (step 3'), numbered. */
+static struct tl_event arrive(struct world *w, uint64_t ts, uint32_t seq,
+			      uint32_t paylen, const uint8_t *payload)
+{
+	static uint8_t buf[256];
+	size_t have = paylen < 128 ? paylen : 128;
+	struct tl_event ev = {
+		.ts_ns = ts, .step = TL_STEP_TUN_DRIVER_IN,
+		.source = TL_SRC_PCAP, .link = TL_LINK_IP,
+		.len = 40 + paylen, .data = buf,
+	};
+	struct corr_keys k = { .inner = 0x2000000ull + seq };
+
+	ev.caplen = (uint32_t)tcp_packet(buf, 40000, seq, paylen, payload,
+					 have);
+	strcpy(ev.host, "office");
+	strcpy(ev.dev, "tl1o-tun");
+	corr_assign(w->c, &ev, &k);
+	segjoin_arrived(w->j, &ev);
+	return ev;
+}
+
+/* An app's read on office (step 1') of len bytes starting with bytes. */
+static struct tl_event app_read(uint64_t ts, uint32_t len,
+				const uint8_t *bytes)
+{
+	struct tl_event ev = {
+		.ts_ns = ts, .step = TL_STEP_APP_RECV, .source = TL_SRC_APP,
+		.len = len, .caplen = 64, .data = bytes,
+	};
+
+	strcpy(ev.host, "office");
+	strcpy(ev.dev, "send");
+	return ev;
+}
+
+/* A read of three segments' bytes is step 1' of each of them, in order;
+ * one within a segment, or whose start was not seen, is none of this. */
+static void test_read_takes_segments(void **state)
+{
+	struct world w;
+	uint8_t a[128], b[128], c[128];
+	struct tl_event s1, s2, s3, rd;
+	uint64_t pkts[8];
+
+	(void)state;
+	world_init(&w);
+	fill(a, sizeof(a), 1);
+	fill(b, sizeof(b), 2);
+	fill(c, sizeof(c), 3);
+	s1 = arrive(&w, 100, SEQ0, MSS, a);
+	s3 = arrive(&w, 120, SEQ0 + 2 * MSS, MSS, c);	/* out of order */
+	s2 = arrive(&w, 130, SEQ0 + MSS, MSS, b);
+	arrive(&w, 140, SEQ0 + MSS, MSS, b);		/* a retransmission */
+	rd = app_read(200, 3 * MSS, a);
+	assert_int_equal(segjoin_read(w.j, &rd, pkts, 8), 3);
+	assert_int_equal(pkts[0], s1.pkt);
+	assert_int_equal(pkts[1], s2.pkt);
+	assert_int_equal(pkts[2], s3.pkt);
+	/* Only as far as the read's length. */
+	rd = app_read(200, 2 * MSS, a);
+	assert_int_equal(segjoin_read(w.j, &rd, pkts, 8), 2);
+	/* Within one segment: content ties it, not this. */
+	rd = app_read(200, 100, a);
+	assert_int_equal(segjoin_read(w.j, &rd, pkts, 8), 0);
+	/* A read before the bytes came, or of bytes never seen. */
+	rd = app_read(50, 3 * MSS, a);
+	assert_int_equal(segjoin_read(w.j, &rd, pkts, 8), 0);
+	fill(a, sizeof(a), 99);
+	rd = app_read(200, 3 * MSS, a);
+	assert_int_equal(segjoin_read(w.j, &rd, pkts, 8), 0);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_parent_digest),
 		cmocka_unit_test(test_tcp_parse),
 		cmocka_unit_test(test_syscall_write),
+		cmocka_unit_test(test_read_takes_segments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
