@@ -210,6 +210,12 @@ static uint64_t super_of(struct correlator *c, uint64_t tkey,
 	return unit && fits(c, unit, step) ? unit : 0;
 }
 
+uint64_t corr_super(struct correlator *c, const struct corr_keys *k,
+		    unsigned int step)
+{
+	return k->tunnel ? super_of(c, tunnel_key(k), step) : 0;
+}
+
 uint64_t corr_assign(struct correlator *c, struct tl_event *ev,
 		     const struct corr_keys *k)
 {

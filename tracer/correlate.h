@@ -62,6 +62,12 @@ uint64_t corr_assign(struct correlator *c, struct tl_event *ev,
 /* A new packet number, for an observation tied to nothing (yet). */
 uint64_t corr_new_packet(struct correlator *c);
 
+/* The super-packet a super-datagram with these tunnel keys would join at
+ * step (its first datagram's packet's unit on that side), or 0 if none is
+ * known yet. */
+uint64_t corr_super(struct correlator *c, const struct corr_keys *k,
+		    unsigned int step);
+
 /* The unit packet pkt is a segment of in direction dir, and how (basis
  * may be NULL); 0 if none or forgotten. */
 uint64_t corr_group(struct correlator *c, uint64_t pkt, enum tl_dir dir,

@@ -41,6 +41,8 @@
 #define SKIPS		8		/* slices skipped, remembered */
 #define APP_PIDS	16		/* probe-publishing apps remembered */
 #define READ_SEGS	64		/* segments one read is tied to, at most */
+#define DEFER_MAX	16		/* super-datagrams waiting, at most */
+#define DEFER_NS	10000000ull	/* ... and at most this long */
 #define BUDGET_NS	20000000ull	/* the CPU budget's burst: its share of
 					 * this much time */
 #define DRAIN_MAX	8192
@@ -105,6 +107,8 @@ struct tracer {
 	unsigned int mtu[PCAPSRC_MAX_DEVS];	/* of devs[], 0: unknown */
 	unsigned int mtu_max;
 	int32_t app_pids[APP_PIDS];	/* lab apps that sent probes lately */
+	struct pending *deferred[DEFER_MAX];	/* super_waits() */
+	unsigned int ndeferred;
 	unsigned int napp_pids;
 	/* Routes re-queried (RTM_GETROUTE) for the steps the kernel takes
 	 * without a per-packet lookup, cached a second per host and address. */
@@ -452,6 +456,80 @@ static bool hand_read(struct tracer *t, struct pending *p)
 	return n > 0;
 }
 
+/* Number an observation, hand it on, and let what waits on it join it;
+ * p is released. */
+static void hand_on(struct tracer *t, struct pending *p,
+		    const struct seg_tie *tie)
+{
+	corr_assign(t->corr, &p->ev, &p->keys);
+	if (p->ev.source == TL_SRC_PCAP) {
+		segjoin_numbered(t->sj, &p->ev);
+		segjoin_arrived(t->sj, &p->ev);
+	}
+	t->st.events++;
+	t->fn(t->ctx, &p->ev);
+	if (t->kj)
+		frame_join(t, p);
+	if (tie->whole && t->kj) {
+		/* The device took a held skb whole: it is this frame, joined
+		 * as any queue event. */
+		struct kjoin_key kk = { .kind = KJ_DEV, .skb = tie->whole_skb,
+					.len = tie->whole_ev.len };
+		struct tl_event whole = tie->whole_ev;
+
+		kjoin_kernel(t->kj, &whole, &kk);
+	}
+	if (p->ev.source == TL_SRC_APP) {
+		t->app_pids[t->napp_pids++ % APP_PIDS] = p->pid;
+		if (p->ev.step == TL_STEP_APP_SEND && p->ev.caplen)
+			segjoin_write(t->sj, &p->ev);
+	}
+	if (p->ev.source == TL_SRC_PCAP)
+		requery_step(t, &p->ev);
+	reorder_release(t->window, p);
+}
+
+/*
+ * A super-datagram coming in (7', the fast mode's UDP GRO: one frame of
+ * several tunnel datagrams) shows the first datagram's tunnel header.  It
+ * is the receiving host's super-packet, which is known only once the
+ * daemon decrypts that datagram (5', the probe's parent): the frame waits
+ * for that, a few ms at most, instead of being tied to the first segment
+ * alone.
+ */
+static bool super_waits(struct tracer *t, const struct pending *p)
+{
+	return p->ev.source == TL_SRC_PCAP && p->ev.step == TL_STEP_WIRE_IN &&
+	       (p->ev.flags & TL_EVENT_F_GSO) && p->keys.tunnel &&
+	       t->ndeferred < DEFER_MAX &&
+	       !corr_super(t->corr, &p->keys, p->ev.step);
+}
+
+static void defer(struct tracer *t, struct pending *p)
+{
+	t->deferred[t->ndeferred++] = p;
+}
+
+/* Hand on the frames that waited: those whose super-packet is known now,
+ * those that waited long enough before now_ns (tied as they can be), or
+ * all. */
+static void undefer(struct tracer *t, uint64_t now_ns, bool all)
+{
+	struct seg_tie none = { 0 };
+
+	for (unsigned int i = 0; i < t->ndeferred;) {
+		struct pending *p = t->deferred[i];
+
+		if (!all && now_ns - p->ev.ts_ns < DEFER_NS &&
+		    !corr_super(t->corr, &p->keys, p->ev.step)) {
+			i++;
+			continue;
+		}
+		t->deferred[i] = t->deferred[--t->ndeferred];
+		hand_on(t, p, &none);
+	}
+}
+
 /* Hand on, in order, what is older than upto: at most max events (0: all;
  * the rest waits for the next call, so that no call runs long). */
 static void drain(struct tracer *t, uint64_t upto, unsigned int max)
@@ -505,33 +583,16 @@ static void drain(struct tracer *t, uint64_t upto, unsigned int max)
 			reorder_release(t->window, p);
 			continue;
 		}
-		corr_assign(t->corr, &p->ev, &p->keys);
-		if (p->ev.source == TL_SRC_PCAP) {
-			segjoin_numbered(t->sj, &p->ev);
-			segjoin_arrived(t->sj, &p->ev);
+		if (super_waits(t, p)) {
+			defer(t, p);
+			continue;
 		}
-		t->st.events++;
-		t->fn(t->ctx, &p->ev);
-		if (t->kj)
-			frame_join(t, p);
-		if (tie.whole && t->kj) {
-			/* The device took a held skb whole: it is this
-			 * frame, joined as any queue event. */
-			struct kjoin_key kk = { .kind = KJ_DEV,
-						.skb = tie.whole_skb,
-						.len = tie.whole_ev.len };
-
-			kjoin_kernel(t->kj, &tie.whole_ev, &kk);
-		}
-		if (p->ev.source == TL_SRC_APP) {
-			t->app_pids[t->napp_pids++ % APP_PIDS] = p->pid;
-			if (p->ev.step == TL_STEP_APP_SEND && p->ev.caplen)
-				segjoin_write(t->sj, &p->ev);
-		}
-		if (p->ev.source == TL_SRC_PCAP)
-			requery_step(t, &p->ev);
-		reorder_release(t->window, p);
+		hand_on(t, p, &tie);
+		if (t->ndeferred)
+			undefer(t, last, false);
 	}
+	if (upto == UINT64_MAX)
+		undefer(t, UINT64_MAX, true);
 	/* Stopped short: only what came before the last one is done. */
 	if (max && n >= max && last < upto)
 		upto = last;
@@ -1436,6 +1497,8 @@ void tracer_close(struct tracer *t)
 	 * may have closed what it writes to after its own last flush. */
 	if (t->corr && t->fn)
 		drain(t, UINT64_MAX, 0);
+	while (t->ndeferred)
+		reorder_release(t->window, t->deferred[--t->ndeferred]);
 	if (t->timer > 0)
 		evloop_del_timer(t->loop, t->timer);
 	if (t->pcap)

@@ -210,6 +210,21 @@ PY
 		"[ '$supwire' = yes ]"
 	check "--offload: a checksum partial at the tun does not split a packet ($split at step 3 without 4)" \
 		"[ '$split' = 0 ]"
+	# On office the super-datagram (7', merged by UDP GRO) is office's
+	# super-packet too, known once the daemon decrypts its first datagram.
+	python3 - "$DIR/o.jsonl" >"$DIR/g.result" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+sup = [e for e in ev if e["source"] == "pcap" and e["step"] == "7'"
+       and e["host"] == "office" and "gso" in e["flags"]]
+good = [e for e in sup if e["basis"] == "parent" and any(
+    x.get("group") == e["pkt"] and x["host"] == "office" for x in ev)]
+print(len(sup), len(good))
+PY
+	read -r nsup7 good7 <"$DIR/g.result"
+	echo "# office: $nsup7 super-datagrams at 7', $good7 tied to office's super-packet"
+	check "--offload: a super-datagram coming in (7') is the receiving host's super-packet" \
+		"[ '$nsup7' -ge 1 ] && [ '$good7' -eq '$nsup7' ]"
 else
 	echo "ok - tunlab up --offload # SKIP $(tail -n 1 "$DIR/upo.log")"
 fi
