@@ -21,6 +21,7 @@ struct handle {
 	enum tl_dir dir;
 	enum tl_link link;
 	int fd;
+	bool in_kernel;		/* kernel_filter() put a program on the socket */
 };
 
 struct pcapsrc {
@@ -61,6 +62,7 @@ static int kernel_filter(struct handle *h, const char *filter)
 		rc = setsockopt(pcap_fileno(h->p), SOL_SOCKET, SO_ATTACH_FILTER,
 				&fp, sizeof(fp));
 		pcap_freecode(&prog);
+		h->in_kernel = rc == 0;
 		if (rc == 0)
 			return 0;
 	}
@@ -179,14 +181,24 @@ int pcapsrc_hold(struct pcapsrc *s, bool hold)
 	int rc = 0;
 
 	for (int i = 0; i < s->n; i++) {
-		if (!s->h[i].p)
+		struct handle *h = &s->h[i];
+		int fd;
+
+		if (!h->p)
 			continue;
-		if (hold ? setsockopt(pcap_fileno(s->h[i].p), SOL_SOCKET,
-				      SO_ATTACH_FILTER, &fp, sizeof(fp)) :
-			   kernel_filter(&s->h[i], s->filter))
-			rc = -EIO;
+		fd = pcap_fileno(h->p);
+		/* Back: the handle's own program replaces the hold's at once;
+		 * a handle without one (filtered by libpcap) loses the hold. */
+		if (hold)
+			rc |= setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp,
+					 sizeof(fp));
+		else if (h->in_kernel)
+			rc |= kernel_filter(h, s->filter);
+		else
+			rc |= setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &fp,
+					 sizeof(fp));
 	}
-	return rc;
+	return rc ? -EIO : 0;
 }
 
 int pcapsrc_count(const struct pcapsrc *s)
