@@ -266,6 +266,7 @@ static int connect_bounded(struct app *a, const struct app_cfg *cfg,
 	if (soerr) {
 		snprintf(err, APP_ERRBUF, "connect to %s: %s", who,
 			 strerror(soerr));
+		app_probe_noroute(a, -soerr, "connect", &a->peer);
 		close(fd);
 		return 1;
 	}

@@ -70,6 +70,29 @@ void app_probe(struct app *a, bool sent, const char *how,
 	probe_pub_send(&a->probe, &ev, payload, len);
 }
 
+void app_probe_noroute(struct app *a, int err, const char *what,
+		       const struct sockaddr_storage *peer)
+{
+	struct tl_probe ev = { 0 };
+	char where[64] = "";
+
+	if (a->probe.fd < 0 ||
+	    (err != -ENETUNREACH && err != -EHOSTUNREACH && err != -ENETDOWN))
+		return;
+	addr_fmt(peer, where, sizeof(where));
+	/* "10.8.0.1:7": the route is to the address. */
+	if (strrchr(where, ':') && where[0] != '[')
+		*strrchr(where, ':') = '\0';
+	ev.step = TL_STEP_ROUTE_TUN;
+	ev.kind = TL_PROBE_DROP;
+	ev.source = TL_SRC_APP;
+	ev.link = TL_LINK_NONE;
+	snprintf(ev.dev, sizeof(ev.dev), "%s", a->name);
+	snprintf(ev.detail, sizeof(ev.detail), "drop: no route to %s (%s: %s)",
+		 where, what, strerror(-err));
+	probe_pub_send(&a->probe, &ev, NULL, 0);
+}
+
 uint64_t app_now_ms(void)
 {
 	return tl_now_ns() / 1000000u;

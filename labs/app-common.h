@@ -32,6 +32,14 @@ void app_probe(struct app *a, bool sent, const char *how,
 	       const struct sockaddr_storage *peer, const void *payload,
 	       size_t len, uint64_t ts_ns);
 
+/* The kernel refused the app's packet for want of a route (err, a
+ * negative errno, is ENETUNREACH, EHOSTUNREACH or ENETDOWN; others are
+ * not this): publish it as a drop at step 2, where it happened, so the
+ * tracer can say so even when the app is gone before its kernel events
+ * are read.  what: the call that failed ("connect"). */
+void app_probe_noroute(struct app *a, int err, const char *what,
+		       const struct sockaddr_storage *peer);
+
 /* Milliseconds on the monotonic clock. */
 uint64_t app_now_ms(void);
 

@@ -160,6 +160,7 @@ static int echo_client(struct app *a, const struct app_cfg *cfg,
 	if (connect(fd, (struct sockaddr *)&a->peer, a->peer_len) < 0) {
 		rc = -errno;
 		snprintf(err, APP_ERRBUF, "connect: %s", strerror(errno));
+		app_probe_noroute(a, rc, "connect", &a->peer);
 		goto out_close;
 	}
 	addr_fmt(&a->peer, who, sizeof(who));
@@ -171,6 +172,7 @@ static int echo_client(struct app *a, const struct app_cfg *cfg,
 			rc = -errno;
 			snprintf(err, APP_ERRBUF, "send to %s: %s", who,
 				 strerror(errno));
+			app_probe_noroute(a, rc, "send", &a->peer);
 			goto out_close;
 		}
 		app_probe(a, true, "send", &a->peer, sent, len, t0);

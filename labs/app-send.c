@@ -66,6 +66,7 @@ static int send_client(struct app *a, const struct app_cfg *cfg,
 	if (connect(fd, (struct sockaddr *)&a->peer, a->peer_len) < 0) {
 		snprintf(err, APP_ERRBUF, "connect to %s: %s", who,
 			 strerror(errno));
+		app_probe_noroute(a, -errno, "connect", &a->peer);
 		rc = 1;
 		goto out_close;
 	}
@@ -84,6 +85,7 @@ static int send_client(struct app *a, const struct app_cfg *cfg,
 				continue;
 			snprintf(err, APP_ERRBUF, "send to %s: %s", who,
 				 strerror(errno));
+			app_probe_noroute(a, -errno, "send", &a->peer);
 			rc = 1;
 			goto out_close;
 		}

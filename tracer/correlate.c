@@ -228,9 +228,9 @@ uint64_t corr_assign(struct correlator *c, struct tl_event *ev,
 
 	ev->basis = TL_BASIS_NONE;
 	if (k->join && c->steps_of[k->join % PKT_SLOTS] == k->join &&
-	    (!unique || fits(c, k->join, step))) {
+	    (!unique || k->also || fits(c, k->join, step))) {
 		pkt = k->join;
-		ev->basis = TL_BASIS_SEQ_RANGE;
+		ev->basis = k->also ? TL_BASIS_HEURISTIC : TL_BASIS_SEQ_RANGE;
 	} else if (tkey && (ev->flags & TL_EVENT_F_GSO) &&
 		   (pkt = super_of(c, tkey, step)) != 0) {
 		/* A super-datagram (UDP GSO) shows its first datagram's

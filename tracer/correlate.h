@@ -45,6 +45,10 @@ struct corr_keys {
 	uint64_t join;		/* a packet this observation is part of by
 				 * sequence range (a super-packet of a
 				 * write), tried first */
+	bool also;		/* join even where the packet has this step:
+				 * another view of the same moment (the app's
+				 * account of the kernel's refusal), tied by
+				 * process and time */
 	uint64_t group;		/* the unit this packet is a segment of */
 	uint8_t group_basis;	/* how: enum tl_basis */
 };

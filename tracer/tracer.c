@@ -43,6 +43,8 @@
 #define READ_SEGS	64		/* segments one read is tied to, at most */
 #define DEFER_MAX	16		/* super-datagrams waiting, at most */
 #define DEFER_NS	10000000ull	/* ... and at most this long */
+#define NOROUTES	8		/* refusals remembered */
+#define NOROUTE_NS	50000000ull	/* the app's account comes within */
 #define BUDGET_NS	20000000ull	/* the CPU budget's burst: its share of
 					 * this much time */
 #define DRAIN_MAX	8192
@@ -108,6 +110,11 @@ struct tracer {
 	unsigned int mtu_max;
 	int32_t app_pids[APP_PIDS];	/* lab apps that sent probes lately */
 	struct pending *deferred[DEFER_MAX];	/* super_waits() */
+	struct noroute {			/* the kernel's, lately */
+		int32_t pid;
+		uint64_t pkt, ts_ns;
+	} noroute[NOROUTES];
+	unsigned int nnoroute;
 	unsigned int ndeferred;
 	unsigned int napp_pids;
 	/* Routes re-queried (RTM_GETROUTE) for the steps the kernel takes
@@ -456,16 +463,47 @@ static bool hand_read(struct tracer *t, struct pending *p)
 	return n > 0;
 }
 
+/* A packet refused for want of a route (step 2, dropped): the kernel's
+ * failed lookup, or the app's account of it (labs' apps publish one: a
+ * short-lived app may be gone before its kernel events are read, and then
+ * its namespace, so its host, is unknown). */
+static bool noroute_step(const struct tl_event *ev)
+{
+	return ev->step == TL_STEP_ROUTE_TUN && (ev->flags & TL_EVENT_F_DROP) &&
+	       ev->source != TL_SRC_PCAP;
+}
+
+/* The app's account joins the kernel's refusal of the same process, just
+ * before it: one packet, not two. */
+static void noroute_join(struct tracer *t, struct pending *p)
+{
+	for (unsigned int i = 0; i < NOROUTES; i++) {
+		const struct noroute *n = &t->noroute[i];
+
+		if (n->pkt && n->pid == p->pid && n->ts_ns <= p->ev.ts_ns &&
+		    p->ev.ts_ns - n->ts_ns < NOROUTE_NS) {
+			p->keys.join = n->pkt;
+			p->keys.also = true;
+			return;
+		}
+	}
+}
+
 /* Number an observation, hand it on, and let what waits on it join it;
  * p is released. */
 static void hand_on(struct tracer *t, struct pending *p,
 		    const struct seg_tie *tie)
 {
+	if (noroute_step(&p->ev) && p->ev.source == TL_SRC_APP)
+		noroute_join(t, p);
 	corr_assign(t->corr, &p->ev, &p->keys);
 	if (p->ev.source == TL_SRC_PCAP) {
 		segjoin_numbered(t->sj, &p->ev);
 		segjoin_arrived(t->sj, &p->ev);
 	}
+	if (noroute_step(&p->ev) && p->ev.source == TL_SRC_KERNEL)
+		t->noroute[t->nnoroute++ % NOROUTES] = (struct noroute){
+			p->pid, p->ev.pkt, p->ev.ts_ns };
 	t->st.events++;
 	t->fn(t->ctx, &p->ev);
 	if (t->kj)

@@ -219,4 +219,6 @@ check "with the tun route deleted: the packet left mobile unencrypted" \
 	"grep 'UDP 192.0.2.2 -> 10.8.0.1' '$DIR/rlive' | grep -q 'left mobile UNENCRYPTED'"
 check "with no route at all: dropped at step 2 on mobile: no route" \
 	"grep -q \"dropped at step 2 on mobile: no route to 10.8.0.1\" '$DIR/rlive'"
+check "and that refusal is one packet (the app's account joins the kernel's)" \
+	"[ \$(grep -c 'dropped at step 2 on mobile: no route' '$DIR/rlive') -eq 1 ]"
 exit $fail

@@ -158,6 +158,30 @@ static void test_many_interleaved(void **state)
 	corr_free(c);
 }
 
+/* The app's account of a refusal (step 2, dropped) joins the kernel's
+ * failed lookup when asked to (also): one packet, basis heuristic; a plain
+ * join of a step the packet has starts a new packet, as before. */
+static void test_also_joins_a_seen_step(void **state)
+{
+	struct correlator *c = corr_new();
+	struct tl_event kern = { .step = TL_STEP_ROUTE_TUN,
+				 .source = TL_SRC_KERNEL };
+	struct tl_event app = { .step = TL_STEP_ROUTE_TUN,
+				.source = TL_SRC_APP };
+	struct corr_keys none = { 0 }, k = { 0 };
+	uint64_t p;
+
+	(void)state;
+	assert_non_null(c);
+	p = corr_assign(c, &kern, &none);
+	k.join = p;
+	assert_int_not_equal(corr_assign(c, &app, &k), p);
+	k.also = true;
+	assert_int_equal(corr_assign(c, &app, &k), p);
+	assert_int_equal(app.basis, TL_BASIS_HEURISTIC);
+	corr_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_retransmission_is_a_new_packet),
 		cmocka_unit_test(test_kernel_events_share_a_step),
 		cmocka_unit_test(test_many_interleaved),
+		cmocka_unit_test(test_also_joins_a_seen_step),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
