@@ -12,9 +12,10 @@
 #define DEV_WINDOW_NS	5000000ull	/* queue ... capture ... xmit */
 #define FIB_WINDOW_NS	3000000ull	/* lookup ... the frame it routed */
 #define APP_WINDOW_NS	3000000ull	/* syscall ... the packet it made */
-/* An skb's life ends at kfree_skb, or at consume_skb, which the tracer does
- * not read (it fires for every skb of the machine): so a life also ends
- * this long after the skb was last seen.  A lab's skb crosses in far less;
+/* An skb's life ends at kfree_skb, where it leaves the kernel for a tun's
+ * reader (kjoin_key.last), or at consume_skb, which the tracer does not
+ * read (it fires for every skb of the machine): so a life also ends this
+ * long after the skb was last seen.  A lab's skb crosses in far less;
  * its address, once freed, comes back within microseconds for another. */
 #define SKB_LIFE_NS	50000000ull
 
@@ -174,9 +175,13 @@ static void emit(struct kjoin *j, struct tl_event *ev, uint64_t pkt,
 		if (k->skb && k->kind != KJ_FREE) {
 			struct skb_life *s = skb_slot(j, k->skb);
 
-			*s = (struct skb_life){ .skb = k->skb, .pkt = pkt,
-						.step = ev->step,
-						.ts_ns = ev->ts_ns };
+			if (!k->last)
+				*s = (struct skb_life){ .skb = k->skb,
+							.pkt = pkt,
+							.step = ev->step,
+							.ts_ns = ev->ts_ns };
+			else if (s->skb == k->skb)
+				s->skb = 0;	/* its life ends here */
 		}
 	} else {
 		j->untied++;

@@ -35,6 +35,8 @@ struct kjoin_key {
 	uint8_t dst[16];	/* KJ_FIB: destination (4 or 16 bytes) */
 	uint8_t family;		/* 4 or 6 */
 	int32_t pid;		/* KJ_APP_*: the task */
+	bool last;		/* the skb leaves the kernel here (to a tun's
+				 * reader): its life ends with this event */
 };
 
 /* What a tied observation offers later kernel events. */

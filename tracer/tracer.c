@@ -918,6 +918,9 @@ static void on_kevent(const struct kevent *ke, void *arg)
 		else
 			ev.step = tun ? TL_STEP_TUN_DRIVER_IN : TL_STEP_WIRE_IN;
 		kk.kind = KJ_DEV;
+		/* Sent on a tun/tap, the skb waits for the daemon's read,
+		 * which frees it: its address is soon another skb's. */
+		kk.last = tun && ke->point == KT_DEV_XMIT;
 		{
 			size_t n = 0;
 
