@@ -37,7 +37,6 @@ struct open_pkt {
 	char clear_host[TL_HOST_MAX];
 	int nheld;
 	struct tl_event *held[HOLD_MAX];	/* copies, bytes after each */
-	char what[256];		/* inner summary, made when printed */
 	bool what_inner;	/* what comes from the inner packet */
 	uint8_t what_link;	/* the bytes it is made from: kept, and */
 	uint16_t what_caplen;	/* decoded only for the line (at full */
@@ -72,9 +71,9 @@ struct trace_run {
 
 /* One line: the packet, then a mark per point (sending host's 1..7, then
  * the receiving host's 7'..1'). */
-static void print_packet(struct open_pkt *p)
+static void print_packet(const struct open_pkt *p)
 {
-	char marks[TL_STEP_COUNT * 2 + 4];
+	char marks[TL_STEP_COUNT * 2 + 4], what[256] = "";
 	int n = 0;
 
 	for (unsigned int s = 0; s < TL_STEP_COUNT; s++) {
@@ -92,12 +91,12 @@ static void print_packet(struct open_pkt *p)
 		dissect_packet(p->what_bytes, p->what_caplen, p->what_len,
 			       p->what_link, NULL, &sum);
 		if (sum.proto[0])
-			snprintf(p->what, sizeof(p->what), "%s %s -> %s %s",
+			snprintf(what, sizeof(what), "%s %s -> %s %s",
 				 sum.proto, sum.src, sum.dst, sum.info);
 	}
 	printf("pkt %-6" PRIu64 " %s %6.3f ms  %s", p->pkt, marks,
 	       (double)(p->last_ns - p->first_ns) / 1e6,
-	       p->what[0] ? p->what : "(no packet bytes seen)");
+	       what[0] ? what : "(no packet bytes seen)");
 	if (p->group)
 		printf("  -- segment of packet %" PRIu64 " (%s)", p->group,
 		       tl_basis_name(p->group_basis));
@@ -110,7 +109,6 @@ static void print_packet(struct open_pkt *p)
 		printf("  -- dropped at step %s on %s: %s",
 		       tl_steps[p->drop_step].label, p->drop_host, p->drop_why);
 	putchar('\n');
-	fflush(stdout);
 	fflush(stdout);
 }
 
@@ -204,22 +202,10 @@ static void on_event(void *ctx, const struct tl_event *ev)
 	if (ev->step < TL_STEP_COUNT)
 		p->steps |= (uint16_t)(1u << ev->step);
 	if ((ev->flags & TL_EVENT_F_DROP) && ev->step < TL_STEP_COUNT) {
-		const char *why = ev->detail;
-
 		p->dropped = true;
 		p->drop_step = ev->step;
 		memcpy(p->drop_host, ev->host, sizeof(p->drop_host));
-		/* "drop: bad tag from 192.0.2.2:41000", "kfree_skb reason
-		 * NO_SOCKET skb ...": the reason alone. */
-		if (strncmp(why, "drop: ", 6) == 0)
-			why += 6;
-		else if (strncmp(why, "kfree_skb reason ", 17) == 0)
-			why += 17;
-		snprintf(p->drop_why, sizeof(p->drop_why), "%.63s", why);
-		if (strstr(p->drop_why, " from "))
-			*strstr(p->drop_why, " from ") = '\0';
-		if (strstr(p->drop_why, " skb "))
-			*strstr(p->drop_why, " skb ") = '\0';
+		tl_drop_reason(ev->detail, p->drop_why, sizeof(p->drop_why));
 	}
 	/* An app's data on a wire without the tunnel: it left in clear. */
 	if (ev->step == TL_STEP_WIRE_OUT && ev->source == TL_SRC_PCAP &&

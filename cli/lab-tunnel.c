@@ -169,15 +169,25 @@ int lab_tunnel_start(struct lab *lab, char *err)
 	return 0;
 }
 
-/* Whether host's status file says "state ready". */
-static bool host_ready(const struct lab *lab, const char *host)
+/* Host i's tunnel status file, or NULL (no tunnel, not running). */
+static FILE *status_open(const struct lab *lab, int i)
 {
-	char path[LAB_DIR_MAX + 48], line[128];
-	bool ready = false;
-	FILE *f;
+	char path[LAB_DIR_MAX + 48];
 
-	snprintf(path, sizeof(path), "%s/" LAB_STATUS_FMT, lab->dir, host);
-	f = fopen(path, "r");
+	if (!lab->hosts[i].tun_ifname[0])
+		return NULL;
+	snprintf(path, sizeof(path), "%s/" LAB_STATUS_FMT, lab->dir,
+		 lab->hosts[i].name);
+	return fopen(path, "r");
+}
+
+/* Whether host i's status file says "state ready". */
+static bool host_ready(const struct lab *lab, int i)
+{
+	FILE *f = status_open(lab, i);
+	bool ready = false;
+	char line[128];
+
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f))
@@ -196,7 +206,7 @@ int lab_tunnel_wait(const struct lab *lab, int timeout_ms, char *err)
 
 		for (int i = 0; i < lab->nhosts && !missing; i++)
 			if (lab->hosts[i].tun_ifname[0] &&
-			    !host_ready(lab, lab->hosts[i].name))
+			    !host_ready(lab, i))
 				missing = lab->hosts[i].name;
 		if (!missing)
 			return 0;
@@ -211,17 +221,6 @@ int lab_tunnel_wait(const struct lab *lab, int timeout_ms, char *err)
 	return -ETIMEDOUT;
 }
 
-/* Host i's tunnel status file, or NULL (no tunnel, not running). */
-static FILE *status_open(const struct lab *lab, int i)
-{
-	char path[LAB_DIR_MAX + 48];
-
-	if (!lab->hosts[i].tun_ifname[0])
-		return NULL;
-	snprintf(path, sizeof(path), "%s/" LAB_STATUS_FMT, lab->dir,
-		 lab->hosts[i].name);
-	return fopen(path, "r");
-}
 
 void lab_tunnel_print(const struct lab *lab, const char *indent)
 {

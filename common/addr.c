@@ -34,23 +34,42 @@ int addr_resolve(const char *host, uint16_t port, int type, bool passive,
 	return 0;
 }
 
-void addr_fmt(const struct sockaddr_storage *ss, char *out, size_t n)
+/* The address alone, and the port (0 for no address). */
+static unsigned int addr_ip(const struct sockaddr_storage *ss, char *ip,
+			    size_t n)
 {
-	char ip[INET6_ADDRSTRLEN] = "?";
-
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)ss;
 
-		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-		snprintf(out, n, "[%s]:%u", ip, ntohs(s6->sin6_port));
-	} else if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)n);
+		return ntohs(s6->sin6_port);
+	}
+	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)ss;
 
-		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-		snprintf(out, n, "%s:%u", ip, ntohs(s4->sin_port));
-	} else {
-		snprintf(out, n, "(none)");
+		inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)n);
+		return ntohs(s4->sin_port);
 	}
+	snprintf(ip, n, "(none)");
+	return 0;
+}
+
+void addr_fmt(const struct sockaddr_storage *ss, char *out, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+	unsigned int port = addr_ip(ss, ip, sizeof(ip));
+
+	if (ss->ss_family == AF_INET6)
+		snprintf(out, n, "[%s]:%u", ip, port);
+	else if (ss->ss_family == AF_INET)
+		snprintf(out, n, "%s:%u", ip, port);
+	else
+		snprintf(out, n, "%s", ip);
+}
+
+void addr_fmt_ip(const struct sockaddr_storage *ss, char *out, size_t n)
+{
+	addr_ip(ss, out, n);
 }
 
 bool addr_same(const struct sockaddr_storage *a,

@@ -19,6 +19,9 @@ int addr_resolve(const char *host, uint16_t port, int type, bool passive,
 /* "10.8.0.1:7", "[fd00:8::1]:7", or "(none)". */
 void addr_fmt(const struct sockaddr_storage *ss, char *out, size_t n);
 
+/* The address without the port: "10.8.0.1", "fd00:8::1", or "(none)". */
+void addr_fmt_ip(const struct sockaddr_storage *ss, char *out, size_t n);
+
 /* The same IPv4/IPv6 address and port. */
 bool addr_same(const struct sockaddr_storage *a,
 	       const struct sockaddr_storage *b);

@@ -4,17 +4,19 @@
 
 #include "digest.h"
 
-#define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
 
-static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+uint64_t tl_fnv1a(uint64_t h, const void *p, size_t n)
 {
+	const uint8_t *b = p;
+
 	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
+		h ^= b[i];
 		h *= FNV_PRIME;
 	}
 	return h;
 }
+
 
 /* The same step eight bytes at a time (little-endian words, whatever the
  * host), then a final mix so that every bit of the digest depends on every
@@ -29,7 +31,7 @@ static uint64_t fnv_words(uint64_t h, const uint8_t *p, size_t n)
 			w = w << 8 | p[i];
 		h = (h ^ w) * FNV_PRIME;
 	}
-	h = fnv(h, p, n);
+	h = tl_fnv1a(h, p, n);
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
@@ -44,7 +46,7 @@ static uint64_t fnv_len(uint64_t h, size_t len)
 		(uint8_t)(len >> 8), (uint8_t)len,
 	};
 
-	return fnv(h, b, sizeof(b));
+	return tl_fnv1a(h, b, sizeof(b));
 }
 
 static uint64_t span(uint64_t h, const uint8_t *p, size_t len, size_t have)
@@ -79,18 +81,18 @@ static uint64_t span_l4(uint64_t h, const uint8_t *p, size_t len, size_t have,
 
 uint64_t tl_digest_payload(const void *buf, size_t len)
 {
-	return span(FNV_OFFSET, buf, len, len);
+	return span(TL_FNV_OFFSET, buf, len, len);
 }
 
 uint64_t tl_digest_payload_part(const void *buf, size_t len, size_t have)
 {
-	return span(FNV_OFFSET, buf, len, have);
+	return span(TL_FNV_OFFSET, buf, len, have);
 }
 
 uint64_t tl_digest_ip(const void *pkt, size_t caplen)
 {
 	const uint8_t *p = pkt;
-	uint64_t h = FNV_OFFSET;
+	uint64_t h = TL_FNV_OFFSET;
 	size_t hlen, total;
 
 	if (caplen < 1)
@@ -103,9 +105,9 @@ uint64_t tl_digest_ip(const void *pkt, size_t caplen)
 		total = (size_t)p[2] << 8 | p[3];
 		if (hlen < 20 || total < hlen || caplen < hlen)
 			return 0;
-		h = fnv(h, p + 4, 2);		/* identification */
-		h = fnv(h, p + 9, 1);		/* protocol */
-		h = fnv(h, p + 12, 8);		/* source, destination */
+		h = tl_fnv1a(h, p + 4, 2);		/* identification */
+		h = tl_fnv1a(h, p + 9, 1);		/* protocol */
+		h = tl_fnv1a(h, p + 12, 8);		/* source, destination */
 		/* Only a first fragment starts with the transport header. */
 		return span_l4(h, p + hlen, total - hlen, caplen - hlen,
 			       ((p[6] << 8 | p[7]) & 0x1fff) ? 0 : p[9]);
@@ -113,9 +115,9 @@ uint64_t tl_digest_ip(const void *pkt, size_t caplen)
 		if (caplen < 40)
 			return 0;
 		total = (size_t)p[4] << 8 | p[5];
-		h = fnv(h, p + 1, 3);		/* flow label (with tclass bits) */
-		h = fnv(h, p + 6, 1);		/* next header */
-		h = fnv(h, p + 8, 32);		/* source, destination */
+		h = tl_fnv1a(h, p + 1, 3);		/* flow label (with tclass bits) */
+		h = tl_fnv1a(h, p + 6, 1);		/* next header */
+		h = tl_fnv1a(h, p + 8, 32);		/* source, destination */
 		return span_l4(h, p + 40, total, caplen - 40, p[6]);
 	default:
 		return 0;

@@ -17,6 +17,11 @@
 #include <stdint.h>
 
 #define TL_DIGEST_SPAN 128
+#define TL_FNV_OFFSET 0xcbf29ce484222325ull
+
+/* FNV-1a over n bytes from h (TL_FNV_OFFSET to start): also what the
+ * tracer's hash tables key on. */
+uint64_t tl_fnv1a(uint64_t h, const void *p, size_t n);
 
 /* Digest of application data: its length and first TL_DIGEST_SPAN bytes. */
 uint64_t tl_digest_payload(const void *buf, size_t len);

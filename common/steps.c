@@ -4,6 +4,7 @@
  * The UI's boxes, the walkthrough and trace comments all read this table.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "event.h"
@@ -163,4 +164,19 @@ const char *tl_link_name(enum tl_link link)
 	};
 
 	return (unsigned int)link < TL_LINK_COUNT ? names[link] : "?";
+}
+
+void tl_drop_reason(const char *detail, char *out, size_t n)
+{
+	char *cut;
+
+	if (strncmp(detail, "drop: ", 6) == 0)
+		detail += 6;
+	else if (strncmp(detail, "kfree_skb reason ", 17) == 0)
+		detail += 17;
+	snprintf(out, n, "%s", detail);
+	if ((cut = strstr(out, " from ")))
+		*cut = '\0';
+	if ((cut = strstr(out, " skb ")))
+		*cut = '\0';
 }

@@ -83,4 +83,9 @@ const char *tl_source_name(enum tl_source src);
 const char *tl_basis_name(enum tl_basis basis);
 const char *tl_link_name(enum tl_link link);
 
+/* The reason alone of a drop event's detail, into out[n] ("" if none):
+ * "drop: bad tag from 192.0.2.2:41000" gives "bad tag", "kfree_skb reason
+ * NO_SOCKET skb 0x..." gives "NO_SOCKET". */
+void tl_drop_reason(const char *detail, char *out, size_t n);
+
 #endif

@@ -79,10 +79,7 @@ void app_probe_noroute(struct app *a, int err, const char *what,
 	if (a->probe.fd < 0 ||
 	    (err != -ENETUNREACH && err != -EHOSTUNREACH && err != -ENETDOWN))
 		return;
-	addr_fmt(peer, where, sizeof(where));
-	/* "10.8.0.1:7": the route is to the address. */
-	if (strrchr(where, ':') && where[0] != '[')
-		*strrchr(where, ':') = '\0';
+	addr_fmt_ip(peer, where, sizeof(where));	/* a route is to it */
 	ev.step = TL_STEP_ROUTE_TUN;
 	ev.kind = TL_PROBE_DROP;
 	ev.source = TL_SRC_APP;

@@ -64,9 +64,10 @@ static int send_client(struct app *a, const struct app_cfg *cfg,
 		return -errno;
 	}
 	if (connect(fd, (struct sockaddr *)&a->peer, a->peer_len) < 0) {
+		rc = -errno;
 		snprintf(err, APP_ERRBUF, "connect to %s: %s", who,
-			 strerror(errno));
-		app_probe_noroute(a, -errno, "connect", &a->peer);
+			 strerror(-rc));
+		app_probe_noroute(a, rc, "connect", &a->peer);
 		rc = 1;
 		goto out_close;
 	}
@@ -83,9 +84,10 @@ static int send_client(struct app *a, const struct app_cfg *cfg,
 			 * later send; count it and go on. */
 			if (errno == ECONNREFUSED && !cfg->tcp)
 				continue;
+			rc = -errno;
 			snprintf(err, APP_ERRBUF, "send to %s: %s", who,
-				 strerror(errno));
-			app_probe_noroute(a, -errno, "send", &a->peer);
+				 strerror(-rc));
+			app_probe_noroute(a, rc, "send", &a->peer);
 			rc = 1;
 			goto out_close;
 		}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "kjoin.h"
 
 #define RECENT		8192		/* tied observations remembered */
@@ -69,21 +70,12 @@ struct kjoin {
 	int whead[IX_COUNT * BUCKETS];	/* first waiting entry, or -1 */
 	int wfree;			/* free list through next */
 	unsigned int nwait;
+	uint64_t oldest_ns;		/* no waiting event is older */
 	struct skb_life skbs[SKBS];
 	uint64_t joined, untied;
 };
 
-/* FNV-1a over a few bytes, folded into a bucket. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--) {
-		h ^= *b++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
+/* A hash folded into a bucket. */
 
 static unsigned int fold(uint64_t h)
 {
@@ -92,24 +84,24 @@ static unsigned int fold(uint64_t h)
 
 static unsigned int key_dev(const char *dev, unsigned int dir, uint32_t len)
 {
-	uint64_t h = fnv(0xcbf29ce484222325ull, dev, strnlen(dev, TL_DEV_MAX));
+	uint64_t h = tl_fnv1a(TL_FNV_OFFSET, dev, strnlen(dev, TL_DEV_MAX));
 
-	h = fnv(h, &dir, sizeof(dir));
-	return fold(fnv(h, &len, sizeof(len)));
+	h = tl_fnv1a(h, &dir, sizeof(dir));
+	return fold(tl_fnv1a(h, &len, sizeof(len)));
 }
 
 static unsigned int key_fib(const char *dev, uint8_t family,
 			    const uint8_t *dst)
 {
-	uint64_t h = fnv(0x84222325cbf29ce4ull, dev, strnlen(dev, TL_DEV_MAX));
+	uint64_t h = tl_fnv1a(0x84222325cbf29ce4ull, dev, strnlen(dev, TL_DEV_MAX));
 
-	h = fnv(h, &family, 1);
-	return fold(fnv(h, dst, family == 6 ? 16 : 4));
+	h = tl_fnv1a(h, &family, 1);
+	return fold(tl_fnv1a(h, dst, family == 6 ? 16 : 4));
 }
 
 static unsigned int key_app(const char *host)
 {
-	return fold(fnv(0x9e3779b97f4a7c15ull, host, strnlen(host, TL_HOST_MAX)));
+	return fold(tl_fnv1a(0x9e3779b97f4a7c15ull, host, strnlen(host, TL_HOST_MAX)));
 }
 
 /* The chain a kernel event waits in and searches: its index and bucket. */
@@ -282,6 +274,8 @@ static bool wait_add(struct kjoin *j, const struct tl_event *ev,
 	w->ev = *ev;
 	w->k = *k;
 	w->used = true;
+	if (!j->nwait || ev->ts_ns < j->oldest_ns)
+		j->oldest_ns = ev->ts_ns;
 	w->bucket = (unsigned int)ix * BUCKETS + bucket;
 	head = &j->whead[w->bucket];
 	w->prev = -1;
@@ -421,14 +415,25 @@ void kjoin_frame(struct kjoin *j, const struct kjoin_frame *f)
 
 void kjoin_expire(struct kjoin *j, uint64_t upto_ns)
 {
+	uint64_t oldest = UINT64_MAX;
+
+	/* A walk of the whole table only when something is due. */
+	if (!j->nwait || j->oldest_ns >= upto_ns)
+		return;
 	for (int i = 0; j->nwait && i < PENDING; i++) {
 		struct waiting *w = &j->wait[i];
 		struct waiting copy;
 
-		if (!w->used || w->ev.ts_ns >= upto_ns)
+		if (!w->used)
 			continue;
+		if (w->ev.ts_ns >= upto_ns) {
+			if (w->ev.ts_ns < oldest)
+				oldest = w->ev.ts_ns;
+			continue;
+		}
 		copy = *w;
 		wait_del(j, i);
 		emit(j, &copy.ev, 0, TL_BASIS_NONE, &copy.k);
 	}
+	j->oldest_ns = oldest;
 }

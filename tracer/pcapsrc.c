@@ -206,11 +206,6 @@ int pcapsrc_count(const struct pcapsrc *s)
 	return s->n;
 }
 
-int pcapsrc_fd(const struct pcapsrc *s, int i)
-{
-	return i >= 0 && i < s->n ? s->h[i].fd : -1;
-}
-
 struct dispatch {
 	const struct handle *h;
 	pcapsrc_fn fn;

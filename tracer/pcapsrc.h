@@ -49,9 +49,8 @@ struct pcapsrc;
 int pcapsrc_open(struct pcapsrc **s, const struct pcapsrc_dev *devs, int n,
 		 int snaplen, const char *filter, char *err);
 
-/* How many handles there are, and handle i's selectable fd. */
+/* How many handles there are. */
 int pcapsrc_count(const struct pcapsrc *s);
-int pcapsrc_fd(const struct pcapsrc *s, int i);
 
 /* Deliver what handle i has now, up to a bound (never blocks).  Returns
  * the number of frames, or a negative errno (message in err). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "segjoin.h"
 
 #define HOLD_MAX	16		/* super-skbs waiting, per tracer */
@@ -98,16 +99,6 @@ void segjoin_counts(const struct segjoin *j, uint64_t *tied,
 	*untied = j->untied;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	while (n--) {
-		h ^= *b++;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -120,7 +111,7 @@ void segjoin_tcp(enum tl_link link, const uint8_t *d, size_t caplen,
 {
 	size_t off = 0, hl, thl, iplen;
 	const uint8_t *ip;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = TL_FNV_OFFSET;
 
 	memset(t, 0, sizeof(*t));
 	if (link == TL_LINK_ETH) {
@@ -147,13 +138,13 @@ void segjoin_tcp(enum tl_link link, const uint8_t *d, size_t caplen,
 		iplen = (size_t)(ip[2] << 8 | ip[3]);
 		if (ip[9] != 6 || hl < 20 || (ip[6] & 0x3f) || ip[7])
 			return;		/* not TCP, or a fragment */
-		h = fnv(h, ip + 12, 8);
+		h = tl_fnv1a(h, ip + 12, 8);
 	} else if (ip[0] >> 4 == 6 && caplen >= off + 40) {
 		hl = 40;
 		iplen = 40 + (size_t)(ip[4] << 8 | ip[5]);
 		if (ip[6] != 6)
 			return;		/* not TCP (or behind extension headers) */
-		h = fnv(h, ip + 8, 32);
+		h = tl_fnv1a(h, ip + 8, 32);
 	} else {
 		return;
 	}
@@ -163,7 +154,7 @@ void segjoin_tcp(enum tl_link link, const uint8_t *d, size_t caplen,
 	if (thl < 20 || iplen < hl + thl)
 		return;
 	t->ok = true;
-	t->flow = fnv(h, ip + hl, 4);	/* the ports */
+	t->flow = tl_fnv1a(h, ip + hl, 4);	/* the ports */
 	t->seq = be32(ip + hl + 4);
 	t->paylen = (uint32_t)(iplen - hl - thl);
 	t->hdrs = (uint32_t)(off + hl + thl);
@@ -176,10 +167,10 @@ void segjoin_tcp(enum tl_link link, const uint8_t *d, size_t caplen,
 /* The key of a span: a device's (an skb) or a host's (a write), and a flow. */
 static uint64_t span_key(const char *place, size_t n, bool dev, uint64_t flow)
 {
-	uint64_t h = fnv(dev ? 0x84222325cbf29ce4ull : 0x9e3779b97f4a7c15ull,
+	uint64_t h = tl_fnv1a(dev ? 0x84222325cbf29ce4ull : 0x9e3779b97f4a7c15ull,
 			 place, strnlen(place, n));
 
-	return fnv(h, &flow, sizeof(flow)) | 1;
+	return tl_fnv1a(h, &flow, sizeof(flow)) | 1;
 }
 
 static void span_add(struct segjoin *j, uint64_t key, uint32_t start,

@@ -501,20 +501,19 @@ static void wif_text(const struct wif *k, const struct tl_event *ev,
 }
 
 /* Write the IDB of a new capture point; its id is its index. */
-static int write_idb(struct tracefile_writer *w, const struct wif *k,
-		     const struct tl_event *ev, char *errbuf)
+/* An interface description block: link type, name, description. */
+static int emit_idb(struct tracefile_writer *w, uint16_t linktype,
+		    const char *name, const char *desc, char *errbuf)
 {
-	char name[NAME_MAX_LEN], desc[DESC_MAX];
 	uint8_t tsresol = 9;	/* nanoseconds */
 	struct out o;
 	int ret;
 
-	wif_text(k, ev, name, desc);
-	ret = reserve(w, 64 + sizeof(name) + sizeof(desc), &o, errbuf);
+	ret = reserve(w, 64 + strlen(name) + strlen(desc), &o, errbuf);
 	if (ret < 0)
 		return ret;
 	out_begin(&o, BT_IDB);
-	out_u16(&o, k->linktype);
+	out_u16(&o, linktype);
 	out_u16(&o, 0);
 	out_u32(&o, 0);		/* snaplen: no limit; TL_SNAP_MAX bounds us */
 	out_opt(&o, IF_NAME, name, strlen(name));
@@ -523,6 +522,15 @@ static int write_idb(struct tracefile_writer *w, const struct wif *k,
 	out_opt(&o, OPT_ENDOFOPT, NULL, 0);
 	w->len += out_end(&o);
 	return 0;
+}
+
+static int write_idb(struct tracefile_writer *w, const struct wif *k,
+		     const struct tl_event *ev, char *errbuf)
+{
+	char name[NAME_MAX_LEN], desc[DESC_MAX];
+
+	wif_text(k, ev, name, desc);
+	return emit_idb(w, k->linktype, name, desc, errbuf);
 }
 
 /* Room in the writer's interface list for one more. */
@@ -944,28 +952,15 @@ static uint32_t losses_if(const struct tracefile_writer *w)
  * (link type 0) no event has. */
 static int write_tracer_idb(struct tracefile_writer *w, char *errbuf)
 {
-	static const char name[] = "tracer";
-	static const char desc[] = "tunlab tracer: no event was recorded; "
-				   "this interface carries the sources' losses";
-	uint8_t tsresol = 9;
-	struct out o;
-	int ret;
+	int ret = wif_room(w, errbuf);
 
-	ret = wif_room(w, errbuf);
 	if (ret < 0)
 		return ret;
-	ret = reserve(w, 64 + sizeof(name) + sizeof(desc), &o, errbuf);
+	ret = emit_idb(w, LINKTYPE_UPPER_PDU, "tracer", "tunlab tracer: no "
+		       "event was recorded; this interface carries the "
+		       "sources' losses", errbuf);
 	if (ret < 0)
 		return ret;
-	out_begin(&o, BT_IDB);
-	out_u16(&o, LINKTYPE_UPPER_PDU);
-	out_u16(&o, 0);
-	out_u32(&o, 0);
-	out_opt(&o, IF_NAME, name, sizeof(name) - 1);
-	out_opt(&o, IF_DESCRIPTION, desc, sizeof(desc) - 1);
-	out_opt(&o, IF_TSRESOL, &tsresol, 1);
-	out_opt(&o, OPT_ENDOFOPT, NULL, 0);
-	w->len += out_end(&o);
 	memset(&w->ifs[w->nifs++], 0, sizeof(w->ifs[0]));
 	return 0;
 }

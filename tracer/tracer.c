@@ -21,6 +21,7 @@
 #include "netns.h"
 #include "rtnl.h"
 #include "segjoin.h"
+#include "text.h"
 #include "pcapsrc.h"
 #include "probesrc.h"
 #include "reorder.h"
@@ -47,8 +48,8 @@
 #define NOROUTE_NS	50000000ull	/* the app's account comes within */
 #define BUDGET_NS	20000000ull	/* the CPU budget's burst: its share of
 					 * this much time */
-#define DRAIN_MAX	8192
-#define FLUSH_NS	2000000000ull	/* reading at the end, at most */		/* events handed on in one call */
+#define DRAIN_MAX	8192		/* events handed on in one call */
+#define FLUSH_NS	2000000000ull	/* reading at the end, at most */
 #define POOL_SNAP_MAX	2048		/* longer captures: malloc'ed */
 
 /* The bytes of a pooled observation: enough for a frame at snaplen and a
@@ -102,7 +103,7 @@ struct tracer {
 	struct kjoin *kj;
 	struct segjoin *sj;
 	/* Busy: the probe socket and the kernel's buffers are read on a
-	 * fast timer instead of waking the tracer (see go_busy()). */
+	 * fast timer instead of waking the tracer (see count_read()). */
 	int pollfd;			/* timerfd, -1: none */
 	bool busy;
 	uint64_t window_ns, window_n;	/* events read in this window */
@@ -110,6 +111,7 @@ struct tracer {
 	unsigned int mtu_max;
 	int32_t app_pids[APP_PIDS];	/* lab apps that sent probes lately */
 	struct pending *deferred[DEFER_MAX];	/* super_waits() */
+	uint64_t deferred_since;		/* the oldest one's time */
 	struct noroute {			/* the kernel's, lately */
 		int32_t pid;
 		uint64_t pkt, ts_ns;
@@ -131,12 +133,10 @@ struct tracer {
 	 * the others sent on a connected socket's cached route. */
 	uint64_t looked_up[4096][2];	/* [0]: step 2, [1]: step 6 */
 	bool filtering;
-	struct bpf_program prog_eth, prog_ip;	/* the filter, per link type */
+	struct tracer_filter filter;
 	struct tracer_stats st;
 };
 
-static int compile_filter(const char *filter, struct bpf_program *eth,
-			  struct bpf_program *ip, char *err);
 static const uint8_t *ip_of(enum tl_link link, const uint8_t *d, size_t n,
 			    size_t *ip_n);
 static bool super_len(const struct tracer *t, const char *dev, uint32_t len);
@@ -154,31 +154,6 @@ static void str_copy(char *dst, size_t size, const char *src)
 
 	memcpy(dst, src, n);
 	dst[n] = '\0';
-}
-
-/* Append s to buf[size] at *n. */
-static void str_add(char *buf, size_t size, size_t *n, const char *s)
-{
-	while (*s && *n + 1 < size)
-		buf[(*n)++] = *s++;
-	buf[*n] = '\0';
-}
-
-/* Append v in decimal, or with hex set as 0x and hexadecimal. */
-static void num_add(char *buf, size_t size, size_t *n, uint64_t v, bool hex)
-{
-	char d[24];
-	int k = 0;
-
-	if (hex)
-		str_add(buf, size, n, "0x");
-	do {
-		d[k++] = "0123456789abcdef"[hex ? v & 15 : v % 10];
-		v = hex ? v >> 4 : v / 10;
-	} while (v);
-	while (k && *n + 1 < size)
-		buf[(*n)++] = d[--k];
-	buf[*n] = '\0';
 }
 
 /* Sample wall - mono (the pair read as close together as we can). */
@@ -262,9 +237,9 @@ static void enqueue(struct tracer *t, const struct tl_event *ev,
 {
 	struct pending *p;
 
-	/* Frames and probes skip before their keys are made; kernel events
-	 * here, after the state they keep (held syscalls, tasks). */
-	if (skipping(t, ev->ts_ns))
+	/* Frames and probes skipped before their keys were made; kernel
+	 * events skip here, after the state they keep (held syscalls). */
+	if (ev->source == TL_SRC_KERNEL && skipping(t, ev->ts_ns))
 		return;
 	p = reorder_alloc(t->window, sizeof(*p) + ev->caplen);
 	if (!p) {
@@ -315,12 +290,9 @@ static void frame_join(struct tracer *t, const struct pending *p)
  * address and its wire address end alike, and both are busy). */
 static unsigned int route_slot(int hi, const uint8_t *dst, int family)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)hi;
+	uint64_t h = tl_fnv1a(TL_FNV_OFFSET ^ (uint64_t)hi, dst,
+			      family == 4 ? 4 : 16);
 
-	for (int i = 0; i < (family == 4 ? 4 : 16); i++) {
-		h ^= dst[i];
-		h *= 0x100000001b3ull;
-	}
 	return (unsigned int)(h >> 32) % ROUTE_SLOTS;
 }
 
@@ -545,6 +517,8 @@ static bool super_waits(struct tracer *t, const struct pending *p)
 
 static void defer(struct tracer *t, struct pending *p)
 {
+	if (!t->ndeferred)
+		t->deferred_since = p->ev.ts_ns;
 	t->deferred[t->ndeferred++] = p;
 }
 
@@ -566,6 +540,10 @@ static void undefer(struct tracer *t, uint64_t now_ns, bool all)
 		t->deferred[i] = t->deferred[--t->ndeferred];
 		hand_on(t, p, &none);
 	}
+	/* The oldest still waiting, for the next look. */
+	for (unsigned int i = 0; i < t->ndeferred; i++)
+		if (!i || t->deferred[i]->ev.ts_ns < t->deferred_since)
+			t->deferred_since = t->deferred[i]->ev.ts_ns;
 }
 
 /* Hand on, in order, what is older than upto: at most max events (0: all;
@@ -625,8 +603,11 @@ static void drain(struct tracer *t, uint64_t upto, unsigned int max)
 			defer(t, p);
 			continue;
 		}
+		/* A waiting frame's unit comes with a daemon's event (5'),
+		 * or it has waited long enough. */
 		hand_on(t, p, &tie);
-		if (t->ndeferred)
+		if (t->ndeferred && (p->ev.source == TL_SRC_DAEMON ||
+				     last - t->deferred_since >= DEFER_NS))
 			undefer(t, last, false);
 	}
 	if (upto == UINT64_MAX)
@@ -909,7 +890,6 @@ static void on_kevent(const struct kevent *ke, void *arg)
 	case KT_DEV_QUEUE:
 	case KT_DEV_XMIT:
 	case KT_NETIF_RECEIVE:
-	case KT_NETIF_RX:
 		host = dev_host(t, ke->dev, &tun);
 		if (ke->point == KT_DEV_QUEUE)
 			ev.step = tun ? TL_STEP_ROUTE_TUN : TL_STEP_ROUTE_WIRE;
@@ -922,15 +902,15 @@ static void on_kevent(const struct kevent *ke, void *arg)
 		 * which frees it: its address is soon another skb's. */
 		kk.last = tun && ke->point == KT_DEV_XMIT;
 		{
-			size_t n = 0;
+			struct tl_text tx = { ev.detail, sizeof(ev.detail), 0 };
 
-			str_add(ev.detail, sizeof(ev.detail), &n, name);
-			str_add(ev.detail, sizeof(ev.detail), &n, " dev ");
-			str_add(ev.detail, sizeof(ev.detail), &n, ke->dev);
-			str_add(ev.detail, sizeof(ev.detail), &n, " len ");
-			num_add(ev.detail, sizeof(ev.detail), &n, ke->len, false);
-			str_add(ev.detail, sizeof(ev.detail), &n, " skb ");
-			num_add(ev.detail, sizeof(ev.detail), &n, ke->skb, true);
+			tl_text_add(&tx, name);
+			tl_text_add(&tx, " dev ");
+			tl_text_add(&tx, ke->dev);
+			tl_text_add(&tx, " len ");
+			tl_text_num(&tx, ke->len, false);
+			tl_text_add(&tx, " skb ");
+			tl_text_num(&tx, ke->skb, true);
 		}
 		break;
 	case KT_FIB_LOOKUP:
@@ -1020,11 +1000,8 @@ static void on_kevent(const struct kevent *ke, void *arg)
 		enqueue(t, &h->ev, &none, &h->kk, ke->pid);
 		return;
 	}
-	case KT_CONSUME_SKB:
 	case KT_KFREE_SKB:
 		/* Only frees of skbs a device event tied: the skb's end. */
-		if (ke->point == KT_CONSUME_SKB)
-			return;
 		ev.step = TL_STEP_WIRE_IN;	/* replaced by the skb's step */
 		ev.flags |= TL_EVENT_F_DROP;
 		kk.kind = KJ_FREE;
@@ -1378,7 +1355,7 @@ int tracer_open(struct tracer **tp, const struct tracer_cfg *cfg,
 	}
 	read_mtus(t, ndev);
 	if (cfg->filter && *cfg->filter) {
-		rc = compile_filter(cfg->filter, &t->prog_eth, &t->prog_ip, err);
+		rc = tracer_filter_compile(&t->filter, cfg->filter, err);
 		if (rc)
 			goto out_close;
 		t->filtering = true;
@@ -1443,43 +1420,40 @@ static int compile_one(const char *filter, int dlt, struct bpf_program *prog,
 	return rc;
 }
 
-/* The filter for Ethernet frames and for bare IP packets. */
-static int compile_filter(const char *filter, struct bpf_program *eth,
-			  struct bpf_program *ip, char *err)
+int tracer_filter_compile(struct tracer_filter *f, const char *expr,
+			  char *err)
 {
-	int rc = compile_one(filter, DLT_EN10MB, eth, err);
+	int rc = compile_one(expr, DLT_EN10MB, &f->eth, err);
 
 	if (rc)
 		return rc;
-	rc = compile_one(filter, DLT_RAW, ip, err);
+	rc = compile_one(expr, DLT_RAW, &f->ip, err);
 	if (rc)
-		pcap_freecode(eth);
+		pcap_freecode(&f->eth);
 	return rc;
 }
 
-int tracer_filter_check(const char *filter, char *err)
+bool tracer_filter_match(const struct tracer_filter *f,
+			 const struct tl_event *ev)
 {
-	struct bpf_program eth, ip;
-	int rc = compile_filter(filter, &eth, &ip, err);
+	struct pcap_pkthdr h = { .caplen = ev->caplen, .len = ev->len };
 
-	if (!rc) {
-		pcap_freecode(&eth);
-		pcap_freecode(&ip);
-	}
-	return rc;
+	if (ev->link == TL_LINK_ETH)
+		return pcap_offline_filter(&f->eth, &h, ev->data) != 0;
+	if (ev->link == TL_LINK_IP)
+		return pcap_offline_filter(&f->ip, &h, ev->data) != 0;
+	return false;
+}
+
+void tracer_filter_free(struct tracer_filter *f)
+{
+	pcap_freecode(&f->eth);
+	pcap_freecode(&f->ip);
 }
 
 bool tracer_match(const struct tracer *t, const struct tl_event *ev)
 {
-	struct pcap_pkthdr h = { .caplen = ev->caplen, .len = ev->len };
-
-	if (!t->filtering)
-		return true;
-	if (ev->link == TL_LINK_ETH)
-		return pcap_offline_filter(&t->prog_eth, &h, ev->data) != 0;
-	if (ev->link == TL_LINK_IP)
-		return pcap_offline_filter(&t->prog_ip, &h, ev->data) != 0;
-	return false;
+	return !t->filtering || tracer_filter_match(&t->filter, ev);
 }
 
 int64_t tracer_wall_offset(const struct tracer *t)
@@ -1561,10 +1535,8 @@ void tracer_close(struct tracer *t)
 	kjoin_free(t->kj);
 	segjoin_free(t->sj);
 	reorder_free(t->window);
-	if (t->filtering) {
-		pcap_freecode(&t->prog_eth);
-		pcap_freecode(&t->prog_ip);
-	}
+	if (t->filtering)
+		tracer_filter_free(&t->filter);
 	corr_free(t->corr);
 	free(t);
 }

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pcap/pcap.h>
+
 #include "event.h"
 #include "evloop.h"
 
@@ -83,9 +85,20 @@ int tracer_open(struct tracer **t, const struct tracer_cfg *cfg,
  * outer; the caller keeps a packet's observations until one matches. */
 bool tracer_match(const struct tracer *t, const struct tl_event *ev);
 
-/* Compile filter for Ethernet and raw IP frames, as tracer_match uses it;
- * 0 or -EINVAL with pcap's message in err (the UI checks filters so). */
-int tracer_filter_check(const char *filter, char *err);
+/* A pcap-filter expression compiled once for Ethernet frames and once for
+ * bare IP packets, as an observation's bytes are one or the other: what
+ * tunlab trace -f and the UI's / both use. */
+struct tracer_filter {
+	struct bpf_program eth, ip;
+};
+
+/* 0, or -EINVAL (-ENOMEM) with pcap's message in err. */
+int tracer_filter_compile(struct tracer_filter *f, const char *expr,
+			  char *err);
+/* Whether ev's bytes match; events with other bytes never do. */
+bool tracer_filter_match(const struct tracer_filter *f,
+			 const struct tl_event *ev);
+void tracer_filter_free(struct tracer_filter *f);
 
 /* Wall clock minus monotonic clock, as the trace file keeps it. */
 int64_t tracer_wall_offset(const struct tracer *t);

@@ -612,8 +612,6 @@ static unsigned int device_mtu(const struct tunnel_cfg *cfg)
 	return cfg->wire_mtu - WIRE_OVERHEAD - (cfg->tap ? 14 : 0);
 }
 
-/* Everything privileged: device, sockets, keys, files.  The server drops
- * its privileges at the end; the client after its first session. */
 /* After each round of the loop: the round's probe events, as one datagram
  * (one syscall per batch of packets, not four per packet). */
 static void flush_probes(void *arg)
@@ -623,6 +621,8 @@ static void flush_probes(void *arg)
 	probe_pub_flush(&t->probes.pub);
 }
 
+/* Everything privileged: device, sockets, keys, files.  The server drops
+ * its privileges at the end; the client after its first session. */
 static int setup(struct tunnel *t, char *err)
 {
 	const struct tunnel_cfg *cfg = t->cfg;

@@ -109,8 +109,10 @@ struct tunnel {
 /* send.c: read packets from the tun and send them encrypted. */
 void send_from_tun(struct tunnel *t);
 /* Queue the plaintext in tx slot t->ntx (len bytes after the headroom)
- * for peer; sends the batch when full. */
-void send_to_peer(struct tunnel *t, struct peer *p, size_t len);
+ * for peer; sends the batch when full.  digest: the plaintext's, when the
+ * probes already took it, or 0. */
+void send_to_peer(struct tunnel *t, struct peer *p, size_t len,
+		  uint64_t digest);
 /* Copy len bytes of plaintext at pkt into the next tx slot and queue it. */
 void send_copy_to_peer(struct tunnel *t, struct peer *p, const uint8_t *pkt,
 		       size_t len);

@@ -5,6 +5,7 @@
 
 #include "digest.h"
 #include "probes.h"
+#include "text.h"
 
 /* The digest of the inner packet, the key that ties steps 1-5 and 5'-1'
  * together (computed exactly as the tracer does). */
@@ -14,36 +15,8 @@ static uint64_t inner_digest(const struct tunnel_probes *p, const uint8_t *pkt,
 	return tl_digest_frame(pkt, len, len, p->tap);
 }
 
-/* The detail text, built without printf: at full speed the daemon writes
- * four of these per packet, and printf cost it more than the event's
- * send. */
-struct text {
-	char *buf;
-	size_t n, len;
-};
-
-static void put(struct text *t, const char *s)
-{
-	while (*s && t->len + 1 < t->n)
-		t->buf[t->len++] = *s++;
-	t->buf[t->len] = '\0';
-}
-
-static void put_u(struct text *t, uint64_t v)
-{
-	char d[24];
-	int i = (int)sizeof(d) - 1;
-
-	d[i] = '\0';
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && i > 0);
-	put(t, d + i);
-}
-
 /* The first 4 bytes of a tag as hex: enough to recognise it. */
-static void put_tag(struct text *t, const uint8_t tag[TL_WIRE_TAG_LEN])
+static void put_tag(struct tl_text *t, const uint8_t tag[TL_WIRE_TAG_LEN])
 {
 	static const char hex[] = "0123456789abcdef";
 	char s[9];
@@ -53,21 +26,21 @@ static void put_tag(struct text *t, const uint8_t tag[TL_WIRE_TAG_LEN])
 		s[2 * i + 1] = hex[tag[i] & 15];
 	}
 	s[8] = '\0';
-	put(t, s);
+	tl_text_add(t, s);
 }
 
 /* "key K peer P pid N tag T.." */
-static void put_keys(struct text *t, const struct crypto_info *info)
+static void put_keys(struct tl_text *t, const struct crypto_info *info)
 {
-	put(t, "key ");
-	put_u(t, info->key_id);
-	put(t, " peer ");
-	put_u(t, info->peer_id);
-	put(t, " pid ");
-	put_u(t, info->packet_id);
-	put(t, " tag ");
+	tl_text_add(t, "key ");
+	tl_text_num(t, info->key_id, false);
+	tl_text_add(t, " peer ");
+	tl_text_num(t, info->peer_id, false);
+	tl_text_add(t, " pid ");
+	tl_text_num(t, info->packet_id, false);
+	tl_text_add(t, " tag ");
 	put_tag(t, info->tag);
-	put(t, "..");
+	tl_text_add(t, "..");
 }
 
 /* Fill the common part of an event and send it with bytes. */
@@ -105,20 +78,20 @@ uint64_t probes_tun_read(struct tunnel_probes *p, const uint8_t *pkt,
 			 size_t len, unsigned int segs)
 {
 	struct tl_probe ev = { 0 };
-	struct text t = { ev.detail, sizeof(ev.detail), 0 };
+	struct tl_text t = { ev.detail, sizeof(ev.detail), 0 };
 
 	if (!probe_pub_wanted(&p->pub))
 		return 0;
 	ev.digest = inner_digest(p, pkt, len);
 	set_gso(&ev, segs);
-	put(&t, "read ");
-	put_u(&t, len);
-	put(&t, " bytes from ");
-	put(&t, p->dev);
+	tl_text_add(&t, "read ");
+	tl_text_num(&t, len, false);
+	tl_text_add(&t, " bytes from ");
+	tl_text_add(&t, p->dev);
 	if (segs > 1) {
-		put(&t, ": a super-packet of ");
-		put_u(&t, segs);
-		put(&t, " segments");
+		tl_text_add(&t, ": a super-packet of ");
+		tl_text_num(&t, segs, false);
+		tl_text_add(&t, " segments");
 	}
 	publish(p, &ev, TL_STEP_DAEMON_READ, TL_PROBE_TUN_READ, pkt, len,
 		p->tap ? TL_LINK_ETH : TL_LINK_IP);
@@ -136,7 +109,7 @@ void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
 		    const uint8_t *dgram, const char *to)
 {
 	struct tl_probe ev = { 0 };
-	struct text t = { ev.detail, sizeof(ev.detail), 0 };
+	struct tl_text t = { ev.detail, sizeof(ev.detail), 0 };
 
 	if (!probe_pub_wanted(&p->pub))
 		return;
@@ -144,56 +117,58 @@ void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
 	ev.parent = parent;
 	set_keys(&ev, info);
 	put_keys(&t, info);
-	put(&t, " ");
-	put_u(&t, info->len);
-	put(&t, " bytes sendto ");
-	put(&t, to);
+	tl_text_add(&t, " ");
+	tl_text_num(&t, info->len, false);
+	tl_text_add(&t, " bytes sendto ");
+	tl_text_add(&t, to);
 	/* The bytes are the datagram: the header and tag this step added,
 	 * then ciphertext. */
 	publish(p, &ev, TL_STEP_ENCRYPT_SEND, TL_PROBE_ENCRYPT, dgram,
 		info->len, TL_LINK_TUNNEL);
 }
 
-void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
-		    const struct crypto_info *info, const char *from,
-		    uint64_t ts_ns, uint64_t parent)
+uint64_t probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt,
+			size_t len, const struct crypto_info *info,
+			const char *from, uint64_t ts_ns, uint64_t parent)
 {
 	struct tl_probe ev = { .ts_ns = ts_ns, .parent = parent };
-	struct text t = { ev.detail, sizeof(ev.detail), 0 };
-
-	if (!probe_pub_wanted(&p->pub))
-		return;
-	ev.digest = inner_digest(p, pkt, len);
-	set_keys(&ev, info);
-	put(&t, "recvfrom ");
-	put(&t, from);
-	put(&t, " ");
-	put_u(&t, info->len);
-	put(&t, " bytes ");
-	put_keys(&t, info);
-	put(&t, " ok, replay ok");
-	publish(p, &ev, TL_STEP_RECV_DECRYPT, TL_PROBE_DECRYPT, pkt, len,
-		p->tap ? TL_LINK_ETH : TL_LINK_IP);
-}
-
-uint64_t probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
-			  size_t len, uint64_t ts_ns, unsigned int segs)
-{
-	struct tl_probe ev = { .ts_ns = ts_ns };
-	struct text t = { ev.detail, sizeof(ev.detail), 0 };
+	struct tl_text t = { ev.detail, sizeof(ev.detail), 0 };
 
 	if (!probe_pub_wanted(&p->pub))
 		return 0;
 	ev.digest = inner_digest(p, pkt, len);
+	set_keys(&ev, info);
+	tl_text_add(&t, "recvfrom ");
+	tl_text_add(&t, from);
+	tl_text_add(&t, " ");
+	tl_text_num(&t, info->len, false);
+	tl_text_add(&t, " bytes ");
+	put_keys(&t, info);
+	tl_text_add(&t, " ok, replay ok");
+	publish(p, &ev, TL_STEP_RECV_DECRYPT, TL_PROBE_DECRYPT, pkt, len,
+		p->tap ? TL_LINK_ETH : TL_LINK_IP);
+	return ev.digest;
+}
+
+uint64_t probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
+			  size_t len, uint64_t ts_ns, unsigned int segs,
+			  uint64_t digest)
+{
+	struct tl_probe ev = { .ts_ns = ts_ns };
+	struct tl_text t = { ev.detail, sizeof(ev.detail), 0 };
+
+	if (!probe_pub_wanted(&p->pub))
+		return 0;
+	ev.digest = digest ? digest : inner_digest(p, pkt, len);
 	set_gso(&ev, segs);
-	put(&t, "write ");
-	put_u(&t, len);
-	put(&t, " bytes to ");
-	put(&t, p->dev);
+	tl_text_add(&t, "write ");
+	tl_text_num(&t, len, false);
+	tl_text_add(&t, " bytes to ");
+	tl_text_add(&t, p->dev);
 	if (segs > 1) {
-		put(&t, ": ");
-		put_u(&t, segs);
-		put(&t, " segments merged into a super-packet");
+		tl_text_add(&t, ": ");
+		tl_text_num(&t, segs, false);
+		tl_text_add(&t, " segments merged into a super-packet");
 	}
 	publish(p, &ev, TL_STEP_DAEMON_WRITE, TL_PROBE_TUN_WRITE, pkt, len,
 		p->tap ? TL_LINK_ETH : TL_LINK_IP);

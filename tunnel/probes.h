@@ -48,16 +48,18 @@ void probes_encrypt(struct tunnel_probes *p, uint64_t digest,
 
 /* Step 5': a datagram from `from` authenticated and decrypted to pkt at
  * ts_ns (0: now); parent is the digest of the super-packet it was merged
- * into, or 0. */
-void probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
+ * into, or 0.  Returns the packet's digest (0 when nobody listens). */
+uint64_t probes_decrypt(struct tunnel_probes *p, const uint8_t *pkt, size_t len,
 		    const struct crypto_info *info, const char *from,
 		    uint64_t ts_ns, uint64_t parent);
 
 /* Step 4': write() of len bytes at pkt to the tun, begun at ts_ns: one
- * packet, or a super-packet merged from segs segments.  Returns its
- * digest. */
+ * packet, or a super-packet merged from segs segments.  digest: the
+ * packet's, when step 5' took it of these very bytes; 0: take it here.
+ * Returns it. */
 uint64_t probes_tun_write(struct tunnel_probes *p, const uint8_t *pkt,
-			  size_t len, uint64_t ts_ns, unsigned int segs);
+			  size_t len, uint64_t ts_ns, unsigned int segs,
+			  uint64_t digest);
 
 /* A drop at step (enum tl_step_id) for reason; info and bytes may be
  * NULL/0. */

@@ -37,13 +37,15 @@ static void check_float(struct tunnel *t, struct peer *p,
 	p->remote_len = len;
 }
 
-/* Step 5' of a packet whose event waited (fast mode) or is due now. */
-static void publish_note(struct tunnel *t, const struct rx_note *note,
-			 uint64_t parent)
+/* Step 5' of a packet whose event waited (fast mode) or is due now;
+ * returns the packet's digest, or 0. */
+static uint64_t publish_note(struct tunnel *t, const struct rx_note *note,
+			     uint64_t parent)
 {
-	if (note)
-		probes_decrypt(&t->probes, note->pkt, note->len, &note->info,
-			       note->from, note->ts_ns, parent);
+	if (!note)
+		return 0;
+	return probes_decrypt(&t->probes, note->pkt, note->len, &note->info,
+			      note->from, note->ts_ns, parent);
 }
 
 /* Fast mode: one packet to the tun behind its virtio_net_hdr. */
@@ -82,7 +84,7 @@ static void gro_flush(struct tunnel *t)
 		}
 		if (probe)
 			parent = probes_tun_write(&t->probes, t->gro.buf, len,
-						  ts, segs);
+						  ts, segs, 0);
 	}
 	for (int i = 0; i < t->nnotes; i++)
 		publish_note(t, &t->notes[i], segs > 1 ? parent : 0);
@@ -92,8 +94,9 @@ static void gro_flush(struct tunnel *t)
 
 /* Write a decrypted packet to the tun (step 4'); note is its step-5'
  * event when that waits for the fast mode's merging, else NULL. */
+/* digest: the packet's from step 5', or 0 (taken at step 4'). */
 static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len,
-		   const struct rx_note *note)
+		   const struct rx_note *note, uint64_t digest)
 {
 	/* Step 4' is the moment the daemon hands the packet to the kernel:
 	 * stamped before the write, which may run the whole receive path. */
@@ -105,7 +108,8 @@ static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len,
 	};
 	bool ok;
 
-	mss_clamp(pkt, len, t->dev.tap, t->dev.mtu);
+	if (mss_clamp(pkt, len, t->dev.tap, t->dev.mtu))
+		digest = 0;	/* other bytes now */
 	if (t->dev.offload) {
 		enum gro_verdict v = gro_add(&t->gro, pkt, len, t->dev.tap);
 
@@ -121,7 +125,9 @@ static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len,
 		/* Not TCP data: after what gro holds, by itself; the AEAD
 		 * tag vouches for its checksum. */
 		gro_flush(t);
-		publish_note(t, note, 0);
+		/* Its step 5' is taken of these bytes (clamped): the same
+		 * digest as step 4'. */
+		digest = publish_note(t, note, 0);
 		ok = write_vnet(t, &vh, pkt, len);
 	} else {
 		ok = write(t->dev.fd, pkt, len) == (ssize_t)len;
@@ -134,13 +140,14 @@ static void to_tun(struct tunnel *t, uint8_t *pkt, size_t len,
 	t->stats.tun_tx++;
 	t->stats.tun_tx_bytes += len;
 	if (probe)
-		probes_tun_write(&t->probes, pkt, len, ts, 1);
+		probes_tun_write(&t->probes, pkt, len, ts, 1, digest);
 }
 
 /* On the server, a packet from client p: check its source, and in TAP mode
  * switch it to another client when it is for one. */
 static void server_deliver(struct tunnel *t, struct peer *p, uint8_t *pkt,
-			   size_t len, const struct rx_note *note)
+			   size_t len, const struct rx_note *note,
+			   uint64_t digest)
 {
 	enum peer_verdict v;
 	struct peer *to;
@@ -167,7 +174,7 @@ static void server_deliver(struct tunnel *t, struct peer *p, uint8_t *pkt,
 		if (flood)
 			send_flood(t, pkt, len, p);
 	}
-	to_tun(t, pkt, len, note);
+	to_tun(t, pkt, len, note, digest);
 }
 
 /* One datagram of len bytes in buf from `from`. */
@@ -177,6 +184,7 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 {
 	struct crypto_info info = { 0 };
 	struct rx_note note, *pending = NULL;
+	uint64_t digest = 0;	/* step 5', for step 4' */
 	enum crypto_verdict v;
 	struct crypto_hdr h;
 	struct peer *p;
@@ -215,8 +223,9 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 			memcpy(note.from, who, sizeof(note.from));
 			pending = &note;
 		} else {
-			probes_decrypt(&t->probes, buf + TL_WIRE_HDR_LEN,
-				       pt_len, &info, who, 0, 0);
+			digest = probes_decrypt(&t->probes,
+						buf + TL_WIRE_HDR_LEN, pt_len,
+						&info, who, 0, 0);
 		}
 	}
 	if (pt_len == 0) {
@@ -224,9 +233,10 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 		return;
 	}
 	if (t->cfg->server)
-		server_deliver(t, p, buf + TL_WIRE_HDR_LEN, pt_len, pending);
+		server_deliver(t, p, buf + TL_WIRE_HDR_LEN, pt_len, pending,
+			       digest);
 	else
-		to_tun(t, buf + TL_WIRE_HDR_LEN, pt_len, pending);
+		to_tun(t, buf + TL_WIRE_HDR_LEN, pt_len, pending, digest);
 }
 
 /* Message i of a batch: one datagram, or with UDP GRO several of the
@@ -234,7 +244,7 @@ static void receive_datagram(struct tunnel *t, uint8_t *buf, size_t len,
 static void receive_gro(struct tunnel *t, int i)
 {
 	struct msghdr *mh = &t->rx_msg[i].msg_hdr;
-	size_t len = t->rx_msg[i].msg_len, seg = len;
+	size_t len = t->rx_msg[i].msg_len, seg = len, off = 0;
 
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
 	     cm = CMSG_NXTHDR(mh, cm)) {
@@ -248,13 +258,11 @@ static void receive_gro(struct tunnel *t, int i)
 	}
 	t->stats.udp_gro_msgs += seg < len;
 	/* At least once: an empty datagram is a drop to count too. */
-	for (size_t off = 0; off < len || off == 0; off += seg) {
+	do {
 		receive_datagram(t, t->rx[i] + off,
 				 len - off < seg ? len - off : seg,
 				 &t->rx_addr[i], mh->msg_namelen);
-		if (!seg)
-			break;
-	}
+	} while ((off += seg) < len);
 }
 
 void receive_from_udp(struct tunnel *t)

@@ -47,12 +47,12 @@ void send_flush(struct tunnel *t)
 	t->ntx = 0;
 }
 
-void send_to_peer(struct tunnel *t, struct peer *p, size_t len)
+void send_to_peer(struct tunnel *t, struct peer *p, size_t len,
+		  uint64_t digest)
 {
 	uint8_t *buf = t->tx[t->ntx];
 	struct crypto_info info;
 	enum crypto_verdict v;
-	uint64_t digest = 0;
 	bool probe;
 	size_t out;
 
@@ -68,7 +68,7 @@ void send_to_peer(struct tunnel *t, struct peer *p, size_t len)
 	}
 	/* One question per packet: the probes' work only when heard. */
 	probe = probes_on(&t->probes);
-	if (probe)
+	if (probe && !digest)
 		digest = probes_digest(&t->probes, buf + TL_WIRE_HDR_LEN, len);
 	v = crypto_encrypt(p->crypto, buf, len, &out, &info);
 	if (v != CRYPTO_OK) {
@@ -96,12 +96,12 @@ void send_copy_to_peer(struct tunnel *t, struct peer *p, const uint8_t *pkt,
 		       size_t len)
 {
 	memcpy(t->tx[t->ntx] + TL_WIRE_HDR_LEN, pkt, len);
-	send_to_peer(t, p, len);
+	send_to_peer(t, p, len, 0);
 }
 
 void send_keepalive(struct tunnel *t, struct peer *p)
 {
-	send_to_peer(t, p, 0);
+	send_to_peer(t, p, 0, 0);
 	t->stats.keepalives++;
 	send_flush(t);
 }
@@ -121,8 +121,9 @@ void send_flood(struct tunnel *t, const uint8_t *pkt, size_t len,
 	}
 }
 
-/* Route and send one packet read from the tun (in the current tx slot). */
-static void send_packet(struct tunnel *t, size_t len)
+/* Route and send one packet read from the tun (in the current tx slot);
+ * digest: its step-4 digest, or 0 (taken at step 5). */
+static void send_packet(struct tunnel *t, size_t len, uint64_t digest)
 {
 	uint8_t *pkt = t->tx[t->ntx] + TL_WIRE_HDR_LEN;
 	enum peer_verdict v;
@@ -134,9 +135,10 @@ static void send_packet(struct tunnel *t, size_t len)
 			    len, NULL);
 		return;
 	}
-	mss_clamp(pkt, len, t->dev.tap, t->dev.mtu);
+	if (mss_clamp(pkt, len, t->dev.tap, t->dev.mtu))
+		digest = 0;	/* other bytes now */
 	if (!t->cfg->server) {
-		send_to_peer(t, t->server, len);
+		send_to_peer(t, t->server, len, digest);
 		return;
 	}
 	v = peers_route(t->peers, pkt, len, t->dev.tap, &to, &fl);
@@ -149,7 +151,7 @@ static void send_packet(struct tunnel *t, size_t len)
 	if (fl)
 		send_flood(t, pkt, len, NULL);
 	else
-		send_to_peer(t, to, len);
+		send_to_peer(t, to, len, digest);
 }
 
 /*
@@ -268,7 +270,7 @@ static void send_super(struct tunnel *t, const struct virtio_net_hdr *vh,
 		s.pkt = t->gso_out;
 		for (unsigned int i = 0; i < s.segs; i++)
 			send_packet(t, gso_split_seg(&s, i, t->tx[t->ntx] +
-						     TL_WIRE_HDR_LEN));
+						     TL_WIRE_HDR_LEN), 0);
 		return;
 	}
 	send_flush(t);		/* what was read before goes first */
@@ -356,8 +358,8 @@ void send_from_tun(struct tunnel *t)
 				    NULL);
 			continue;
 		}
-		probes_tun_read(&t->probes, pkt, (size_t)n, 1);
-		send_packet(t, (size_t)n);
+		send_packet(t, (size_t)n,
+			    probes_tun_read(&t->probes, pkt, (size_t)n, 1));
 	}
 	send_flush(t);
 }

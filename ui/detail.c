@@ -414,8 +414,6 @@ void ui_detail_draw(struct ui *u, int y, int h)
 	if (h < 1)
 		return;
 	ui_detail_build(u);
-	u->det_y = y;
-	u->det_h = h;
 	if (u->detail_top > u->nlines - 1)
 		u->detail_top = u->nlines > 0 ? u->nlines - 1 : 0;
 	if (!u->walk.on) {

@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The packet filter of the UI (the `/` key): pcap-filter syntax, and a
- * packet matches when any of its observations does, inner or outer.  It
- * compiles the expression exactly as the tracer does for tunlab trace -f
- * (tracer.c: compile_filter, tracer_match): once for Ethernet frames
- * (DLT_EN10MB), once for bare IP packets (DLT_RAW), optimised, netmask
- * unknown; events without IP or Ethernet bytes never match.  The tracer
- * keeps its programs private to a live tracer, so the UI holds its own
- * pair; tracer_filter_check() gives the error message, so both say the
- * same thing about a bad filter.
+ * packet matches when any of its observations does, inner or outer.  The
+ * expression is compiled and matched as tunlab trace -f does it
+ * (tracer_filter_compile(), tracer_filter_match()), so both say the same
+ * about a bad filter; events without bytes never match.
  */
 #include <errno.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,66 +14,21 @@
 #include "model.h"
 #include "tracer.h"
 
-struct ui_filter_progs {
-	struct bpf_program eth, ip;
-};
-
-/* Compile expr for one link type (as tracer.c's compile_one). */
-static int compile_one(const char *expr, int dlt, struct bpf_program *prog)
-{
-	pcap_t *p = pcap_open_dead(dlt, 65535);
-	int rc = 0;
-
-	if (!p)
-		return -ENOMEM;
-	if (pcap_compile(p, prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0)
-		rc = -EINVAL;
-	pcap_close(p);
-	return rc;
-}
-
-static void progs_free(struct ui_filter_progs *f)
+static void progs_free(struct tracer_filter *f)
 {
 	if (!f)
 		return;
-	pcap_freecode(&f->eth);
-	pcap_freecode(&f->ip);
+	tracer_filter_free(f);
 	free(f);
-}
-
-/* Both programs for expr, or NULL. */
-static struct ui_filter_progs *progs_new(const char *expr)
-{
-	struct ui_filter_progs *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return NULL;
-	if (compile_one(expr, DLT_EN10MB, &f->eth)) {
-		free(f);
-		return NULL;
-	}
-	if (compile_one(expr, DLT_RAW, &f->ip)) {
-		pcap_freecode(&f->eth);
-		free(f);
-		return NULL;
-	}
-	return f;
 }
 
 bool ui_model_event_matches(const struct ui_model *m, size_t i)
 {
 	const struct tl_event *ev = &m->s->ev[i];
-	struct pcap_pkthdr h = { .caplen = ev->caplen, .len = ev->len };
 
 	if (!m->progs)
 		return true;
-	if (!ev->caplen)
-		return false;
-	if (ev->link == TL_LINK_ETH)
-		return pcap_offline_filter(&m->progs->eth, &h, ev->data) != 0;
-	if (ev->link == TL_LINK_IP)
-		return pcap_offline_filter(&m->progs->ip, &h, ev->data) != 0;
-	return false;
+	return ev->caplen && tracer_filter_match(m->progs, ev);
 }
 
 /* Mark every packet one of whose observations matches. */
@@ -104,7 +54,8 @@ static void apply(struct ui_model *m)
 int ui_model_filter(struct ui_model *m, const char *expr, char *err)
 {
 	char terr[TRACER_ERRBUF];
-	struct ui_filter_progs *f;
+	struct tracer_filter *f;
+	int rc;
 
 	while (*expr == ' ')
 		expr++;
@@ -122,16 +73,18 @@ int ui_model_filter(struct ui_model *m, const char *expr, char *err)
 				 "characters)", sizeof(m->filter) - 1);
 		return -EINVAL;
 	}
-	if (tracer_filter_check(expr, terr)) {
-		if (err)
-			snprintf(err, UI_ERRBUF, "%s", terr);
-		return -EINVAL;
-	}
-	f = progs_new(expr);
+	f = malloc(sizeof(*f));
 	if (!f) {
 		if (err)
 			snprintf(err, UI_ERRBUF, "out of memory");
 		return -ENOMEM;
+	}
+	rc = tracer_filter_compile(f, expr, terr);
+	if (rc) {
+		free(f);
+		if (err)
+			snprintf(err, UI_ERRBUF, "%s", terr);
+		return rc;
 	}
 	progs_free(m->progs);
 	m->progs = f;

@@ -385,20 +385,10 @@ void ui_pkt_progress(const struct ui_pkt *p, char *out)
 
 void ui_drop_reason(const struct tl_event *ev, char *out, size_t n)
 {
-	const char *why = ev->detail;
-	char *cut;
-
-	/* "drop: bad tag from 192.0.2.2:41000", "kfree_skb reason
-	 * NO_SOCKET skb 0x...": the reason alone, as tunlab trace says it. */
-	if (strncmp(why, "drop: ", 6) == 0)
-		why += 6;
-	else if (strncmp(why, "kfree_skb reason ", 17) == 0)
-		why += 17;
-	snprintf(out, n, "%s", *why ? why : "no reason given");
-	if ((cut = strstr(out, " from ")))
-		*cut = '\0';
-	if ((cut = strstr(out, " skb ")))
-		*cut = '\0';
+	/* The reason alone, as tunlab trace says it. */
+	tl_drop_reason(ev->detail, out, n);
+	if (!out[0])
+		snprintf(out, n, "no reason given");
 }
 
 /* The highest step a packet was seen at. */

@@ -44,7 +44,7 @@ enum ui_verdict {
 	UI_V_PARTIAL,		/* seen up to some step, then nothing */
 };
 
-struct ui_filter_progs;
+struct tracer_filter;
 
 struct ui_model {
 	const struct evstore *s;
@@ -73,7 +73,7 @@ struct ui_model {
 	bool only;		/* hide what does not match (else: mark) */
 	char filter[UI_FILTER_MAX];
 	size_t nmatch;
-	struct ui_filter_progs *progs;
+	struct tracer_filter *progs;
 };
 
 /* Index s's events (all of them now, and later ones through

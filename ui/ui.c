@@ -592,7 +592,6 @@ static int take_terminal(struct ui *u, char *err)
 		return -ENOTTY;
 	}
 	term_taken = 1;
-	u->curses = true;
 	raw();
 	noecho();
 	keypad(stdscr, TRUE);
@@ -626,7 +625,6 @@ static void give_terminal(struct ui *u)
 		u->wake[0] = u->wake[1] = -1;
 	}
 	ui_restore_terminal();
-	u->curses = false;
 }
 
 int ui_exit(int rc)

@@ -85,7 +85,6 @@ struct ui {
 	struct evstore *s;
 	struct ui_model m;
 	struct evloop *loop;
-	bool curses;		/* the terminal is ours */
 	int rows, cols;
 	attr_t attr[UI_A_COUNT];
 
@@ -128,7 +127,7 @@ struct ui {
 	int nadded;
 
 	/* Where things were drawn, for the mouse. */
-	int list_y, list_h, path_y, det_y, det_h;
+	int list_y, list_h, path_y;
 	int wake[2];		/* self-pipe: SIGWINCH */
 	bool dirty;
 	bool quit;

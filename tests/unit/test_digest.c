@@ -44,7 +44,6 @@ static void test_ip_digest_ignores_ttl_and_checksum(void **state)
 	assert_true(tl_digest_ip(copy, sizeof(copy)) != d);
 }
 
-/* A capture cut after the span still gives the same digest. */
 /* A UDP or TCP checksum partial at the tun (offload) and finished later
  * is the same packet; in a later fragment those bytes are data. */
 static void test_ip_digest_ignores_l4_checksum(void **state)
@@ -80,6 +79,7 @@ static void test_ip_digest_ignores_l4_checksum(void **state)
 	assert_true(tl_digest_ip(c6, sizeof(c6)) == d6);
 }
 
+/* A capture cut after the span still gives the same digest. */
 static void test_ip_digest_needs_only_the_span(void **state)
 {
 	uint8_t big[20 + 400];
