@@ -418,8 +418,16 @@ static int walk_export(void *ctx, char *msg, size_t n)
 	}
 	snprintf(path, sizeof(path), "%s.txt", we->prefix);
 	f = fopen(path, "w");
-	if (!f || export_text(we->s, f) || fclose(f)) {
+	if (!f) {
 		snprintf(msg, n, "writing %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Closed whatever happened; the first error is the one to say. */
+	rc = export_text(we->s, f);
+	if (fclose(f) && !rc)
+		rc = -errno;
+	if (rc) {
+		snprintf(msg, n, "writing %s: %s", path, strerror(-rc));
 		return -1;
 	}
 	snprintf(msg, n, "saved %s.pcapng and %s.txt (tunlab view replays "

@@ -554,7 +554,9 @@ static void enable_point(struct ktrace *kt, enum ktrace_point p)
 	const struct kpoint *d = &points[p];
 	struct kpoint_live *lv = &kt->live[p];
 	struct tep_event *ev;
-	char filter[640];
+	/* The widest: the tracer's pid and every excluded task's, each
+	 * " && common_pid != -2147483648", then the point's own filter. */
+	char filter[64 + KTRACE_MAX_EXCLUDE * 32 + 256];
 	unsigned int i;
 
 	ev = tep_find_event_by_name(kt->tep, d->system, d->event);
